@@ -1,0 +1,32 @@
+"""The Celery app, its queues and routes, and the one beat schedule."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("motive")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [
+    Queue(name) for name in ("default", "ingest", "segments", "llm", "webhooks")
+]
+app.conf.task_default_queue = "default"
+# Tasks are named "<app>.<action>"; the app decides the queue, so slow LLM
+# calls never starve segment work.
+app.conf.task_routes = {
+    "segments.*": {"queue": "segments"},
+    "ingest.*": {"queue": "ingest"},
+    "interviews.*": {"queue": "llm"},
+    "reports.*": {"queue": "llm"},
+    "webhooks.*": {"queue": "webhooks"},
+}
+# Every periodic job lives here, in one place.
+app.conf.beat_schedule = {
+    "workspaces.expire_member_invites": {
+        "task": "workspaces.expire_member_invites",
+        "schedule": 60 * 60,
+    },
+}
+app.autodiscover_tasks()

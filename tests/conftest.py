@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import MembershipFactory, WorkspaceFactory, make_api_key
+from workspaces.models import KeyScope, Role
+
+
+@pytest.fixture
+def workspace(db):
+    return WorkspaceFactory(name="Acme")
+
+
+@pytest.fixture
+def owner(workspace):
+    return MembershipFactory(workspace=workspace, role=Role.OWNER).user
+
+
+@pytest.fixture
+def full_key(workspace) -> str:
+    return make_api_key(workspace, KeyScope.FULL)[1]
+
+
+@pytest.fixture
+def ingest_key(workspace) -> str:
+    return make_api_key(workspace, KeyScope.INGEST)[1]
+
+
+def bearer_client(raw_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client
+
+
+@pytest.fixture
+def api(full_key) -> APIClient:
+    """An API client acting in `workspace` with a full key."""
+    return bearer_client(full_key)

@@ -1,0 +1,41 @@
+from django import forms
+
+from workspaces.models import KeyScope, Role, Workspace
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Name",
+        help_text="What uses this key, e.g. “Website tracking”.",
+    )
+    scope = forms.ChoiceField(
+        choices=KeyScope.choices,
+        initial=KeyScope.INGEST,
+        help_text="Ingest keys can only send data; full keys can do everything a researcher can.",
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.RESEARCHER)
+
+
+class WorkspaceForm(forms.ModelForm):
+    class Meta:
+        model = Workspace
+        fields = ["name", "time_zone"]
+        help_texts = {
+            "time_zone": "Decides calendar days and hours in segment rules, e.g. Europe/Berlin."
+        }
+
+
+class NewWorkspaceForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Workspace name")
+
+
+class AcceptInviteForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput, min_length=8, help_text="At least 8 characters."
+    )

@@ -1,0 +1,74 @@
+"""The one way API views reach data: every queryset filtered to the request's workspace.
+
+Views subclass `WorkspaceAPIView` or `WorkspaceViewSet` and declare a
+`queryset`; `get_queryset()` always adds the workspace filter (through
+`workspace_lookup`, e.g. "segment__workspace_id", when the model reaches its workspace
+through a relation),
+so an object of another workspace is simply not found: 404, never 403. A
+system check (`workspaces.checks`) refuses API views that bypass this.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from rest_framework import generics, mixins, viewsets
+from rest_framework.views import APIView
+
+from workspaces.models import Workspace
+
+
+class WorkspaceScoped:
+    """Mixin: `self.workspace`, and a get_queryset that cannot forget the workspace."""
+
+    workspace_lookup: str = "workspace_id"
+    request: Any
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.request.workspace  # type: ignore[no-any-return]
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Extra filtering or select_related; the workspace filter is applied regardless."""
+        return queryset
+
+    def get_queryset(self) -> QuerySet[Any]:
+        base = super().get_queryset()  # type: ignore[misc]
+        scoped = base.filter(**{self.workspace_lookup: self.workspace.pk})
+        return self.scope_queryset(scoped)
+
+
+class WorkspaceAPIView(WorkspaceScoped, generics.GenericAPIView):  # type: ignore[type-arg]
+    pass
+
+
+class WorkspaceViewSet(WorkspaceScoped, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    pass
+
+
+class WorkspaceModelViewSet(
+    WorkspaceScoped,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    pass
+
+
+class WorkspaceExemptAPIView(APIView):
+    """For the few endpoints whose credential is not a workspace member.
+
+    Subclasses must say why in `workspace_exempt_reason` (e.g. the respondent's
+    interview token is the credential) and scope their own lookups.
+    """
+
+    workspace_exempt_reason: str = ""
+
+
+def model_of(view_class: type) -> type[Model] | None:
+    queryset = getattr(view_class, "queryset", None)
+    return queryset.model if queryset is not None else None

@@ -1,0 +1,44 @@
+"""Celery tasks for tenancy: thin wrappers over services, idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from workspaces import services
+from workspaces.models import MemberInvite
+
+
+@shared_task(
+    name="workspaces.send_member_invite",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=60,
+)
+def send_member_invite(*, invite_id: int, token: str) -> None:
+    invite = (
+        MemberInvite.objects.select_related("workspace", "invited_by").filter(pk=invite_id).first()
+    )
+    if invite is None or not invite.is_open:
+        return
+    link = settings.MOTIVE_BASE_URL.rstrip("/") + reverse("invite-accept", args=[token])
+    inviter = invite.invited_by.get_username() if invite.invited_by else "A colleague"
+    send_mail(
+        subject=f"You are invited to {invite.workspace.name} on Motive",
+        message=(
+            f"{inviter} invited you to the workspace {invite.workspace.name} "
+            f"as {invite.get_role_display().lower()}.\n\n"
+            f"Accept the invitation: {link}\n\nThe link expires on "
+            f"{invite.expires_at:%Y-%m-%d}."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invite.email],
+    )
+
+
+@shared_task(name="workspaces.expire_member_invites", time_limit=60)
+def expire_member_invites() -> int:
+    return services.member_invites_expire()

@@ -1,0 +1,49 @@
+"""Helpers for the web UI: the member-only view decorator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from workspaces.models import WRITE_ROLES, Role
+from workspaces.selectors import current_membership
+
+View = Callable[..., HttpResponse]
+
+
+def member_required(*, write: bool = False, owner: bool = False) -> Callable[[View], View]:
+    """Log in, resolve the current workspace; `write`/`owner` demand that role for POSTs."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = current_membership(request)
+            if membership is None:
+                return render(request, "workspaces/no_workspace.html", status=403)
+            request.membership = membership  # type: ignore[attr-defined]
+            request.workspace = membership.workspace  # type: ignore[attr-defined]
+            if request.method == "POST":
+                allowed = (
+                    membership.role == Role.OWNER
+                    if owner
+                    else (membership.role in WRITE_ROLES if write else True)
+                )
+                if not allowed:
+                    return render(
+                        request,
+                        "workspaces/forbidden.html",
+                        {"needed": "owner" if owner else "researcher"},
+                        status=403,
+                    )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
