@@ -1,1 +1,191 @@
-"""Models of the segments app."""
+"""People, accounts and events: the behavioral data segments are defined on.
+
+The events table is designed for ~10^8 rows per database:
+
+- `(workspace, name, timestamp)` with `person_id` included is the index every
+  event condition of a rule walks ("Pricing Page Viewed in the last 7 days"):
+  a range scan per event name, grouped by person, without touching the heap
+  on PostgreSQL (index-only scan once the visibility map is warm).
+- `(person, timestamp)` serves the person timeline and per-person lookups.
+- `(workspace, message_id)` is unique: de-duplication is the database's job
+  (`INSERT ... ON CONFLICT DO NOTHING`), not a read before each write.
+
+Partitioning decision (PostgreSQL): not yet. Up to roughly 2·10^8 events a
+B-tree on (workspace, name, timestamp) keeps rule queries at index-range cost,
+and a single table keeps the unique message_id constraint global. Past that, or
+once retention must drop old data cheaply, `segments_event` becomes
+`PARTITION BY RANGE (timestamp)` with monthly partitions; since a unique index
+on a partitioned table must include the partition key, de-duplication then
+moves to a narrow `(workspace, message_id)` table with its own retention
+window, and retention drops a month as `DETACH PARTITION` + `DROP TABLE`.
+Long windows (a year of "days active") read per-person daily rollups instead
+of raw events. docs/scaling.md records the volumes at which each step pays.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from workspaces.models import Workspace
+
+
+class Account(models.Model):
+    """A B2B account (Segment `group`): a company whose people form its buying committee."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="accounts")
+    group_id = models.CharField(max_length=255)
+    traits = models.JSONField(default=dict, blank=True)
+    # Per-trait timestamp of the last write, so merges are last-write-wins per key.
+    trait_times = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "group_id"], name="uniq_account_group_id"),
+        ]
+        ordering = ["group_id"]
+
+    def __str__(self) -> str:
+        return self.group_id
+
+
+class Person(models.Model):
+    """Someone whose behavior is recorded; known by `user_id` or only by anonymous ids."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="people")
+    user_id = models.CharField(max_length=255, null=True, blank=True)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    traits = models.JSONField(default=dict, blank=True)
+    trait_times = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user_id"],
+                condition=models.Q(user_id__isnull=False),
+                name="uniq_person_user_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "last_seen"], name="person_ws_last_seen")]
+        ordering = ["-last_seen", "-id"]
+
+    def __str__(self) -> str:
+        return self.user_id or f"anonymous #{self.pk}"
+
+
+class PersonAlias(models.Model):
+    """An `anonymousId` seen for a person; a later identify with both ids merges them."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    anonymous_id = models.CharField(max_length=255)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "anonymous_id"], name="uniq_alias_anonymous_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.anonymous_id
+
+
+class Event(models.Model):
+    """One thing a person did (Segment `track`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(max_length=200)
+    properties = models.JSONField(default=dict, blank=True)
+    timestamp = models.DateTimeField()
+    message_id = models.CharField(max_length=255)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "message_id"], name="uniq_event_message_id"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "name", "timestamp"],
+                include=["person"],
+                name="event_ws_name_ts",
+            ),
+            models.Index(fields=["person", "timestamp"], name="event_person_ts"),
+        ]
+        ordering = ["-timestamp", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class SegmentKind(models.TextChoices):
+    RULE = "rule", "Rule"
+    RFM = "rfm", "RFM"
+    CLUSTER = "cluster", "Cluster"
+    STATIC = "static", "Static list"
+    EXTERNAL = "external", "External"
+
+
+class Segment(models.Model):
+    """A behavioral segment: a definition specific enough to compute, a size, a playbook."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=SegmentKind.choices)
+    definition = models.JSONField(default=dict, blank=True)
+    playbook = models.TextField(blank=True, help_text="What the team does for this segment.")
+    # Cluster segments have one child segment per cluster.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+    size = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["workspace", "is_active"], name="segment_ws_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMembership(models.Model):
+    """A person's stay in a segment: open while `exited_at` is null; history is kept."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="segment_memberships")
+    entered_at = models.DateTimeField()
+    exited_at = models.DateTimeField(null=True, blank=True)
+    # Kind-specific detail, e.g. RFM scores {recency_days, frequency, monetary, r, f, m, tier}.
+    scores = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "person"],
+                condition=models.Q(exited_at__isnull=True),
+                name="uniq_open_segment_membership",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["segment", "exited_at"], name="segmember_seg_exited"),
+            models.Index(fields=["person", "segment"], name="segmember_person_seg"),
+        ]
+        ordering = ["-entered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.segment}"
