@@ -17,6 +17,7 @@ from workspaces.models import MemberInvite
     retry_backoff=True,
     max_retries=5,
     time_limit=60,
+    soft_time_limit=50,
 )
 def send_member_invite(*, invite_id: int, token: str) -> None:
     invite = (
@@ -39,6 +40,6 @@ def send_member_invite(*, invite_id: int, token: str) -> None:
     )
 
 
-@shared_task(name="workspaces.expire_member_invites", time_limit=60)
+@shared_task(name="workspaces.expire_member_invites", time_limit=60, soft_time_limit=50)
 def expire_member_invites() -> int:
     return services.member_invites_expire()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -38,10 +39,8 @@ class Command(BaseCommand):
                 )
         except services.ServiceError as exc:
             raise CommandError(exc.message) from exc
-        except Exception as exc:
-            if exc.__class__.__name__ == "ValidationError":
-                raise CommandError(str(exc)) from exc
-            raise
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(
             json.dumps({"workspace": workspace.pk, "api_key": full, "ingest_key": ingest})
         )
