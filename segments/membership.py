@@ -66,7 +66,8 @@ def apply_members(
         )
         entered = _execute(
             f"INSERT INTO {MEMBERSHIP} (segment_id, person_id, entered_at) "  # noqa: S608
-            f"SELECT %s, m.person_id, %s FROM (SELECT DISTINCT d.person_id FROM ({members_sql}) d) m "
+            f"SELECT %s, m.person_id, %s "
+            f"FROM (SELECT DISTINCT d.person_id FROM ({members_sql}) d) m "
             f"WHERE NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} o WHERE o.segment_id = %s "
             f"AND o.person_id = m.person_id AND o.exited_at IS NULL)",
             [segment.pk, now, *params, segment.pk],
