@@ -95,7 +95,7 @@ def person_ids_for_user_ids(
         rows = Person.objects.filter(
             workspace_id=workspace_id, user_id__in=unique[start : start + CHUNK]
         ).values_list("user_id", "id")
-        found.update(rows)
+        found.update((user_id, pk) for user_id, pk in rows if user_id is not None)
     return set(found.values()), [u for u in unique if u not in found]
 
 
