@@ -1,0 +1,391 @@
+"""The people and accounts pages: search, pagination, typed traits, timelines, tenancy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from segments.selectors import PeopleQuery, parse_people_query
+from tests.factories import MembershipFactory, WorkspaceFactory
+from tests.segments.factories_ui import (
+    AccountFactory,
+    EventFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    SegmentFactory,
+    SegmentMembershipFactory,
+)
+from workspaces.models import Role
+
+PEOPLE = reverse("segments:people")
+ACCOUNTS = reverse("segments:accounts")
+
+
+@pytest.fixture
+def browser(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def row_ids(response) -> list[str]:
+    return [person.user_id for person in response.context["page"].object_list]
+
+
+# --- the search grammar -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", PeopleQuery()),
+        ("  u_12 ", PeopleQuery(text="u_12", user_id="u_12")),
+        ("plan=pro", PeopleQuery(text="plan=pro", traits=[("plan", "pro")])),
+        ("seats=5", PeopleQuery(text="seats=5", traits=[("seats", 5)])),
+        ("arr=1.5e3", PeopleQuery(text="arr=1.5e3", traits=[("arr", 1500.0)])),
+        ('seats="5"', PeopleQuery(text='seats="5"', traits=[("seats", "5")])),
+        ("beta=true", PeopleQuery(text="beta=true", traits=[("beta", True)])),
+        (
+            'plan=pro country="United States"',
+            PeopleQuery(
+                text='plan=pro country="United States"',
+                traits=[("plan", "pro"), ("country", "United States")],
+            ),
+        ),
+        ("motive.s1.q=yes", PeopleQuery(text="motive.s1.q=yes", traits=[("motive.s1.q", "yes")])),
+        ("tags=[1]", PeopleQuery(text="tags=[1]", traits=[("tags", "[1]")])),
+        ("plan = pro", PeopleQuery(text="plan = pro", traits=[("plan", "pro")])),
+        ("not a trait=x", PeopleQuery(text="not a trait=x", user_id="not a trait=x")),
+        ("a@b.com", PeopleQuery(text="a@b.com", user_id="a@b.com")),
+    ],
+)
+def test_parse_people_query(text, expected):
+    assert parse_people_query(text) == expected
+
+
+# --- people list --------------------------------------------------------------
+
+
+def test_login_is_required(client, workspace):
+    response = client.get(PEOPLE)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_empty_workspace_says_what_to_do_next(browser):
+    response = browser.get(PEOPLE)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "No people yet" in body
+    assert f'href="{reverse("settings")}"' in body
+    assert f'href="{reverse("api-docs")}"' in body
+    assert 'aria-current="page">People</a>' in body
+
+
+def test_lists_people_most_recently_seen_first_with_account(browser, workspace):
+    now = timezone.now()
+    account = AccountFactory(workspace=workspace, group_id="acct_7", traits={"name": "Globex"})
+    PersonFactory(workspace=workspace, user_id="old", last_seen=now - dt.timedelta(days=9))
+    PersonFactory(
+        workspace=workspace,
+        user_id="fresh",
+        account=account,
+        traits={"email": "f@globex.com", "plan": "pro"},
+        last_seen=now - dt.timedelta(hours=2),
+    )
+    response = browser.get(PEOPLE)
+    assert response.status_code == 200
+    assert row_ids(response) == ["fresh", "old"]
+    body = response.content.decode()
+    assert "Globex" in body
+    assert reverse("segments:account", args=[account.pk]) in body
+    assert "f@globex.com" in body
+    assert "2\xa0hours ago" in body
+    assert "1\xa0week ago" in body
+    assert "2 people, most recently seen first" in body
+
+
+def test_other_workspaces_people_are_not_listed(browser, workspace):
+    PersonFactory(workspace=workspace, user_id="mine")
+    PersonFactory(workspace=WorkspaceFactory(), user_id="theirs")
+    assert row_ids(browser.get(PEOPLE)) == ["mine"]
+    assert row_ids(browser.get(PEOPLE, {"q": "theirs"})) == []
+
+
+def test_search_by_part_of_user_id(browser, workspace):
+    for user_id in ["alice-1", "bob-2", "malice-3"]:
+        PersonFactory(workspace=workspace, user_id=user_id)
+    response = browser.get(PEOPLE, {"q": "ALICE"})
+    assert sorted(row_ids(response)) == ["alice-1", "malice-3"]
+    assert "2 matches for <code>ALICE</code>" in response.content.decode()
+
+
+def test_search_finds_a_person_by_full_anonymous_id(browser, workspace):
+    alias = PersonAliasFactory(person=PersonFactory(workspace=workspace, user_id="known"))
+    PersonFactory(workspace=workspace, user_id="other")
+    assert row_ids(browser.get(PEOPLE, {"q": alias.anonymous_id})) == ["known"]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("plan=pro", ["p_pro5", "p_pro_str5"]),
+        ("seats=5", ["p_pro5"]),
+        ('seats="5"', ["p_pro_str5"]),
+        ("seats=5.0", ["p_pro5"]),
+        ("beta=true", ["p_free"]),
+        ("beta=false", []),
+        ("plan=pro seats=5", ["p_pro5"]),
+        ('country="United States"', ["p_free"]),
+        ("motive.s1.why=price", ["p_free"]),
+        ("plan=enterprise", []),
+    ],
+)
+def test_search_by_typed_trait(browser, workspace, q, expected):
+    PersonFactory(workspace=workspace, user_id="p_pro5", traits={"plan": "pro", "seats": 5})
+    PersonFactory(workspace=workspace, user_id="p_pro_str5", traits={"plan": "pro", "seats": "5"})
+    PersonFactory(
+        workspace=workspace,
+        user_id="p_free",
+        traits={
+            "plan": "free",
+            "beta": True,
+            "country": "United States",
+            "motive.s1.why": "price",
+        },
+    )
+    response = browser.get(PEOPLE, {"q": q})
+    assert response.status_code == 200
+    assert sorted(row_ids(response)) == expected
+
+
+def test_search_without_results_explains_matching(browser, workspace):
+    PersonFactory(workspace=workspace, user_id="someone")
+    response = browser.get(PEOPLE, {"q": 'seats="5"'})
+    body = response.content.decode()
+    assert "No one matches" in body
+    assert "No people yet" not in body
+    assert "Clear the search" in body
+
+
+def test_pagination_is_fifty_a_page_and_keeps_the_query(browser, workspace):
+    now = timezone.now()
+    for i in range(60):
+        PersonFactory(
+            workspace=workspace,
+            user_id=f"u_{i:03d}",
+            traits={"plan": "pro"},
+            last_seen=now - dt.timedelta(minutes=i),
+        )
+    first = browser.get(PEOPLE, {"q": "plan=pro"})
+    assert row_ids(first) == [f"u_{i:03d}" for i in range(50)]
+    body = first.content.decode()
+    assert "Page 1 of 2" in body
+    assert 'href="?q=plan%3Dpro&amp;page=2"' in body
+    second = browser.get(PEOPLE, {"q": "plan=pro", "page": 2})
+    assert row_ids(second) == [f"u_{i:03d}" for i in range(50, 60)]
+    assert "showing 51\u201360" in second.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "99", "abc"])
+def test_a_bad_page_number_shows_a_real_page(browser, workspace, page):
+    PersonFactory(workspace=workspace)
+    response = browser.get(PEOPLE, {"page": page})
+    assert response.status_code == 200
+    assert len(row_ids(response)) == 1
+
+
+def test_people_list_queries_are_bounded(browser, workspace, django_assert_max_num_queries):
+    accounts = AccountFactory.create_batch(5, workspace=workspace)
+    for i in range(120):
+        PersonFactory(workspace=workspace, account=accounts[i % 5], traits={"plan": "pro"})
+    # session, user, membership (+ switcher list), count, one page with accounts joined.
+    with django_assert_max_num_queries(7):
+        response = browser.get(PEOPLE)
+    assert len(row_ids(response)) == 50
+    with django_assert_max_num_queries(7):
+        browser.get(PEOPLE, {"q": "plan=pro", "page": 3})
+
+
+def test_htmx_search_gets_only_the_results_fragment(browser, workspace):
+    PersonFactory(workspace=workspace, user_id="frag")
+    response = browser.get(
+        PEOPLE, {"q": "frag"}, headers={"HX-Request": "true", "HX-Target": "people-results"}
+    )
+    body = response.content.decode()
+    assert body.startswith('<div id="people-results"')
+    assert "<html" not in body
+    assert "frag" in body
+
+
+# --- person page --------------------------------------------------------------
+
+
+def test_person_page_shows_typed_traits_account_and_ids(browser, workspace):
+    account = AccountFactory(workspace=workspace, traits={"name": "Initech"})
+    person = PersonFactory(
+        workspace=workspace,
+        user_id="u_42",
+        account=account,
+        traits={"email": "pat@initech.com", "seats": 5, "zip": "02139", "beta": True, "x": None},
+    )
+    PersonAliasFactory(person=person, anonymous_id="anon-abc")
+    response = browser.get(reverse("segments:person", args=[person.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<h1 class="mono">u_42</h1>' in body
+    assert '<span class="value value-number">5</span>' in body
+    assert '<span class="value">02139</span>' in body
+    assert '<code class="value value-boolean">true</code>' in body
+    assert '<span class="value value-null">null</span>' in body
+    assert '<span class="type-label">number</span>' in body
+    assert '<span class="type-label">string</span>' in body
+    assert reverse("segments:account", args=[account.pk]) in body
+    assert "anon-abc" in body
+    assert 'aria-current="page">People</a>' in body
+
+
+def test_person_page_empty_states(browser, workspace):
+    person = PersonFactory(workspace=workspace, traits={})
+    body = browser.get(reverse("segments:person", args=[person.pk])).content.decode()
+    assert "No traits yet" in body
+    assert "No events yet" in body
+    assert "Not in any segment yet" in body
+    assert "No invitations yet" in body
+    assert "None recorded" in body
+
+
+def test_person_timeline_most_recent_first_with_properties(browser, workspace):
+    person = PersonFactory(workspace=workspace)
+    now = timezone.now()
+    EventFactory(person=person, name="Signed Up", timestamp=now - dt.timedelta(days=3))
+    EventFactory(
+        person=person,
+        name="Order Completed",
+        properties={"amount": 49.5, "currency": "USD"},
+        timestamp=now - dt.timedelta(hours=1),
+    )
+    EventFactory(person=PersonFactory(workspace=workspace), name="Someone Else's")
+    response = browser.get(reverse("segments:person", args=[person.pk]))
+    events = list(response.context["events"].object_list)
+    assert [e.name for e in events] == ["Order Completed", "Signed Up"]
+    body = response.content.decode()
+    assert body.index("Order Completed") < body.index("Signed Up")
+    assert (
+        '<span class="chip-key">amount</span> <span class="value value-number">49.5</span>' in body
+    )
+    assert "Someone Else" not in body
+
+
+def test_person_timeline_is_paginated(browser, workspace):
+    person = PersonFactory(workspace=workspace)
+    now = timezone.now()
+    for i in range(55):
+        EventFactory(person=person, name=f"E{i}", timestamp=now - dt.timedelta(minutes=i))
+    url = reverse("segments:person", args=[person.pk])
+    first = browser.get(url)
+    assert len(first.context["events"].object_list) == 50
+    second = browser.get(url, {"page": 2})
+    assert [e.name for e in second.context["events"].object_list] == [
+        f"E{i}" for i in range(50, 55)
+    ]
+    fragment = browser.get(
+        url, {"page": 2}, headers={"HX-Request": "true", "HX-Target": "timeline"}
+    ).content.decode()
+    assert fragment.startswith('<section class="card" id="timeline"')
+
+
+def test_person_page_lists_segments_in_and_left(browser, workspace):
+    person = PersonFactory(workspace=workspace)
+    now = timezone.now()
+    SegmentMembershipFactory(
+        person=person, segment=SegmentFactory(workspace=workspace, name="Power users")
+    )
+    SegmentMembershipFactory(
+        person=person,
+        segment=SegmentFactory(workspace=workspace, name="Trial stallers"),
+        entered_at=now - dt.timedelta(days=20),
+        exited_at=now - dt.timedelta(days=2),
+    )
+    response = browser.get(reverse("segments:person", args=[person.pk]))
+    assert [m.segment.name for m in response.context["current_memberships"]] == ["Power users"]
+    assert [m.segment.name for m in response.context["past_memberships"]] == ["Trial stallers"]
+    body = response.content.decode()
+    assert '<span class="badge badge-success">in</span>' in body
+    assert '<span class="badge">left</span>' in body
+    assert "Not in any segment yet" not in body
+
+
+def test_another_workspaces_person_is_404(browser):
+    stranger = PersonFactory(workspace=WorkspaceFactory())
+    response = browser.get(reverse("segments:person", args=[stranger.pk]))
+    assert response.status_code == 404
+
+
+def test_viewer_can_read_people(client, workspace):
+    viewer = MembershipFactory(workspace=workspace, role=Role.VIEWER).user
+    client.force_login(viewer)
+    person = PersonFactory(workspace=workspace)
+    assert client.get(PEOPLE).status_code == 200
+    assert client.get(reverse("segments:person", args=[person.pk])).status_code == 200
+
+
+# --- accounts -----------------------------------------------------------------
+
+
+def test_accounts_empty_state(browser):
+    body = browser.get(ACCOUNTS).content.decode()
+    assert "No accounts yet" in body
+    assert 'aria-current="page">Accounts</a>' in body
+    assert 'aria-current="page">People</a>' in body
+
+
+def test_accounts_list_member_counts_and_search(browser, workspace):
+    big = AccountFactory(workspace=workspace, group_id="acct_big", traits={"name": "Big Co"})
+    AccountFactory(workspace=workspace, group_id="acct_empty", traits={})
+    AccountFactory(workspace=WorkspaceFactory(), group_id="acct_theirs")
+    PersonFactory.create_batch(3, workspace=workspace, account=big)
+    response = browser.get(ACCOUNTS)
+    counts = {a.group_id: a.member_count for a in response.context["page"].object_list}
+    assert counts == {"acct_big": 3, "acct_empty": 0}
+    body = response.content.decode()
+    assert "Big Co" in body
+    assert reverse("segments:account", args=[big.pk]) in body
+    searched = browser.get(ACCOUNTS, {"q": "BIG"})
+    assert [a.group_id for a in searched.context["page"].object_list] == ["acct_big"]
+    missing = browser.get(ACCOUNTS, {"q": "theirs"}).content.decode()
+    assert "No account matches" in missing
+
+
+def test_accounts_list_queries_are_bounded(browser, workspace, django_assert_max_num_queries):
+    for account in AccountFactory.create_batch(60, workspace=workspace):
+        PersonFactory.create_batch(2, workspace=workspace, account=account)
+    with django_assert_max_num_queries(7):
+        response = browser.get(ACCOUNTS)
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_account_page_shows_traits_and_members(browser, workspace):
+    account = AccountFactory(
+        workspace=workspace,
+        group_id="acct_9",
+        traits={"name": "Umbrella", "employees": 250, "industry": "Healthcare"},
+    )
+    PersonFactory(workspace=workspace, user_id="member_a", account=account)
+    PersonFactory(workspace=workspace, user_id="not_member")
+    response = browser.get(reverse("segments:account", args=[account.pk]))
+    assert response.status_code == 200
+    assert [p.user_id for p in response.context["page"].object_list] == ["member_a"]
+    body = response.content.decode()
+    assert "<h1>Umbrella</h1>" in body
+    assert '<span class="value value-number">250</span>' in body
+    assert "Healthcare" in body
+    assert "1 member" in body
+    assert "not_member" not in body
+
+
+def test_another_workspaces_account_is_404(browser):
+    stranger = AccountFactory(workspace=WorkspaceFactory())
+    assert browser.get(reverse("segments:account", args=[stranger.pk])).status_code == 404
