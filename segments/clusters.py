@@ -115,7 +115,7 @@ def choose_k(data: np.ndarray, seed: int) -> tuple[int, np.ndarray, dict[int, fl
 def cluster(
     matrix: np.ndarray, features: list[Feature], *, k: int | str = "auto", seed: int = 0
 ) -> ClusterResult:
-    """Cluster the rows of `matrix` (people × features)."""
+    """Cluster the rows of `matrix` (people by features)."""
     if matrix.ndim != 2 or matrix.shape[1] != len(features):
         raise ValueError("The matrix needs one column per feature.")
     data = transform(matrix, features)

@@ -50,6 +50,7 @@ def test_auto_k_picks_the_planted_number_of_groups():
     matrix, truth = planted()
     result = cluster(matrix, FEATURES, k="auto", seed=0)
     assert result.k == 3
+    assert agreement(result.labels, truth) >= 0.97
     assert set(result.silhouette_by_k) == set(range(2, 9))
     assert max(result.silhouette_by_k, key=result.silhouette_by_k.get) == 3
 
