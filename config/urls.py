@@ -9,6 +9,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("workspaces.api_urls")),
+    path("", include("segments.api_urls")),
 ]
 
 urlpatterns = [

@@ -50,3 +50,48 @@ WORKSPACE_FACTORIES: dict[type[Model], Callable[[Workspace], Any]] = {
     ApiKey: lambda ws: make_api_key(ws)[0],
     Membership: lambda ws: MembershipFactory(workspace=ws),
 }
+
+
+# --- people, accounts, events (segments) ---
+from datetime import UTC, datetime  # noqa: E402
+
+from segments.models import Account, Event, Person  # noqa: E402
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    group_id = factory.Sequence(lambda n: f"acct_{n}")
+    traits = factory.LazyFunction(dict)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user_id = factory.Sequence(lambda n: f"user_{n}")
+    traits = factory.LazyFunction(dict)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    workspace = factory.SelfAttribute("person.workspace")
+    person = factory.SubFactory(PersonFactory)
+    name = "Pricing Page Viewed"
+    properties = factory.LazyFunction(dict)
+    timestamp = factory.LazyFunction(lambda: datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
+    message_id = factory.Sequence(lambda n: f"msg-{n}")
+
+
+WORKSPACE_FACTORIES.update(
+    {
+        Account: lambda ws: AccountFactory(workspace=ws),
+        Person: lambda ws: PersonFactory(workspace=ws),
+        Event: lambda ws: EventFactory(person=PersonFactory(workspace=ws)),
+    }
+)

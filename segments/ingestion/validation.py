@@ -1,0 +1,206 @@
+"""Per-item validation of Segment-spec messages (identify, track, group).
+
+Everything that could make the database refuse a row is caught here, item by
+item, with a message the sender can act on: PostgreSQL's jsonb rejects NUL
+(`\\u0000`) and unpaired surrogates, text columns have lengths, and absurd
+timestamps would poison every time window. An item that passes is a `Message`
+the writer can store without further checks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+MAX_ITEM_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+MAX_DEPTH = 8
+MAX_ID_LENGTH = 255
+MAX_EVENT_NAME_LENGTH = 200
+EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_CLOCK_AHEAD = timedelta(days=1)
+
+TYPES = ("identify", "track", "group")
+# identify and group calls are stored as events under these names, so that their
+# messageId is de-duplicated like a track's and the person's timeline shows them.
+IDENTIFY_EVENT = "$identify"
+GROUP_EVENT = "$group"
+RESERVED_EVENT_NAMES = frozenset({IDENTIFY_EVENT, GROUP_EVENT})
+
+# NUL and lone surrogates: PostgreSQL refuses both in jsonb and text.
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+# In a raw JSON body those characters can only arrive as these escapes, so a body
+# without them needs no per-string scan.
+BAD_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+class ItemError(ValueError):
+    """Why one item was rejected."""
+
+
+@dataclass(slots=True)
+class Message:
+    """A validated item, ready to store."""
+
+    index: int
+    kind: str
+    message_id: str
+    timestamp: datetime
+    user_id: str | None
+    anonymous_id: str | None
+    name: str
+    payload: dict[str, Any]
+    group_id: str | None = None
+
+
+def _bad_chars(value: str) -> bool:
+    return _BAD_CHARS.search(value) is not None
+
+
+def _identifier(item: dict[str, Any], key: str) -> str | None:
+    """An id may be a string or an integer (clients send both); empty means absent."""
+    value = item.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ItemError(f"{key} must be a string.")
+    text = str(value)
+    if len(text) > MAX_ID_LENGTH:
+        raise ItemError(f"{key} is longer than {MAX_ID_LENGTH} characters.")
+    if _bad_chars(text):
+        raise ItemError(f"{key} contains a NUL character or an unpaired surrogate.")
+    return text
+
+
+def _check_value(value: Any, depth: int, scan: bool, field: str) -> None:
+    """Walk a properties/traits value: depth, finite numbers, and (if scan) bad characters."""
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
+        for key, inner in value.items():
+            if scan and _bad_chars(key):
+                raise ItemError(f"{field} has a key with a NUL character or unpaired surrogate.")
+            _check_value(inner, depth + 1, scan, field)
+    elif isinstance(value, list):
+        if depth >= MAX_DEPTH:
+            raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
+        for inner in value:
+            _check_value(inner, depth + 1, scan, field)
+    elif isinstance(value, str):
+        if scan and _bad_chars(value):
+            raise ItemError(f"{field} has a value with a NUL character or unpaired surrogate.")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ItemError(f"{field} has a number out of range.")
+
+
+def _object(item: dict[str, Any], key: str, scan: bool) -> dict[str, Any]:
+    value = item.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ItemError(f"{key} must be a JSON object.")
+    _check_value(value, 0, scan, key)
+    return value
+
+
+def parse_timestamp(value: Any, key: str) -> datetime:
+    if not isinstance(value, str):
+        raise ItemError(f"{key} must be an ISO 8601 string, e.g. 2026-11-01T10:00:00Z.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ItemError(
+            f'{key} "{value[:40]}" is not ISO 8601, e.g. 2026-11-01T10:00:00Z.'
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _timestamp(item: dict[str, Any], received_at: datetime) -> datetime:
+    """The event time, corrected for client clock skew as Segment does.
+
+    With `sentAt`, the client's clock offset is `sentAt - receivedAt`, so the true
+    time is `timestamp + (receivedAt - sentAt)`. Bounds apply after correction: a
+    device whose clock says 1970 still reports usable times.
+    """
+    raw = item.get("timestamp")
+    timestamp = received_at if raw is None else parse_timestamp(raw, "timestamp")
+    sent_raw = item.get("sentAt")
+    if sent_raw is not None:
+        sent_at = parse_timestamp(sent_raw, "sentAt")
+        try:
+            timestamp = timestamp + (received_at - sent_at)
+        except OverflowError:
+            raise ItemError("timestamp and sentAt are too far apart.") from None
+    if timestamp < EARLIEST_TIMESTAMP:
+        raise ItemError("timestamp is before the year 2000; send the real event time.")
+    if timestamp > received_at + MAX_CLOCK_AHEAD:
+        raise ItemError("timestamp is more than a day in the future.")
+    return timestamp
+
+
+def _event_name(item: dict[str, Any]) -> str:
+    name = item.get("event")
+    if not isinstance(name, str) or not name.strip():
+        raise ItemError("event is required for track and must be a non-empty string.")
+    if len(name) > MAX_EVENT_NAME_LENGTH:
+        raise ItemError(f"event is longer than {MAX_EVENT_NAME_LENGTH} characters.")
+    if _bad_chars(name):
+        raise ItemError("event contains a NUL character or an unpaired surrogate.")
+    if name in RESERVED_EVENT_NAMES:
+        raise ItemError(f'event "{name}" is reserved; use identify or group.')
+    return name
+
+
+def validate_item(
+    item: Any,
+    *,
+    index: int,
+    received_at: datetime,
+    kind: str | None = None,
+    scan: bool = True,
+) -> Message:
+    """Validate one item; `kind` forces the type (single-item endpoints).
+
+    `scan=False` skips the per-string NUL/surrogate scan; only pass it when the
+    raw JSON has been checked for those escapes as a whole (see BAD_ESCAPES).
+    Raises ItemError.
+    """
+    if not isinstance(item, dict):
+        raise ItemError("Each item must be a JSON object.")
+    kind = kind or item.get("type")
+    if kind not in TYPES:
+        shown = kind if isinstance(kind, str) else type(kind).__name__
+        raise ItemError(f'Unknown type "{str(shown)[:40]}"; use identify, track or group.')
+    user_id = _identifier(item, "userId")
+    anonymous_id = _identifier(item, "anonymousId")
+    if user_id is None and anonymous_id is None:
+        raise ItemError("userId or anonymousId is required.")
+    message_id = _identifier(item, "messageId") or str(uuid.uuid4())
+    group_id = None
+    if kind == "track":
+        name = _event_name(item)
+        payload = _object(item, "properties", scan)
+    elif kind == "identify":
+        name = IDENTIFY_EVENT
+        payload = _object(item, "traits", scan)
+    else:
+        group_id = _identifier(item, "groupId")
+        if group_id is None:
+            raise ItemError("groupId is required for group.")
+        name = GROUP_EVENT
+        payload = _object(item, "traits", scan)
+    return Message(
+        index=index,
+        kind=kind,
+        message_id=message_id,
+        timestamp=_timestamp(item, received_at),
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        name=name,
+        payload=payload,
+        group_id=group_id,
+    )

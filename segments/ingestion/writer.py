@@ -1,0 +1,232 @@
+"""The bulk write path: one round of set-based statements per batch of validated messages.
+
+Order inside one transaction:
+1. drop messageId repeats inside the batch (first one wins);
+2. resolve people (people.py) and, for `group`, accounts — upserts on the
+   unique constraints, locked in id order;
+3. insert events `ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING
+   message_id`: what comes back is exactly what is new, everything else is a
+   duplicate of a stored event;
+4. apply only the new messages: traits (last write wins per key, by
+   timestamp), account links and traits, first/last seen — one UPDATE per table.
+
+identify and group calls are stored as `$identify` / `$group` events, which is
+what makes their messageId de-duplication exact and gives a person's timeline
+its trait history. The same SQL runs on PostgreSQL and SQLite (≥ 3.35 for
+RETURNING); a lost race or deadlock is retried as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from segments.ingestion.people import PersonState, Resolution, merge_traits, resolve_people
+from segments.ingestion.validation import Message
+from segments.models import Account, Event, Person
+
+INSERT_CHUNK = 1000
+ATTEMPTS = 3
+
+
+@dataclass(slots=True)
+class WriteResult:
+    accepted: int = 0
+    duplicates: int = 0
+
+
+def trait_time(ts: datetime) -> str:
+    """One fixed format, so that per-key times compare correctly as strings."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def write_messages(
+    *, workspace_id: int, messages: Sequence[Message], received_at: datetime | None = None
+) -> WriteResult:
+    """Store validated messages of one workspace; returns accepted and duplicate counts."""
+    received_at = received_at or timezone.now()
+    unique: dict[str, Message] = {}
+    for message in messages:
+        unique.setdefault(message.message_id, message)
+    batch = list(unique.values())
+    result = WriteResult(duplicates=len(messages) - len(batch))
+    if not batch:
+        return result
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                new = _write(workspace_id, batch, received_at)
+            break
+        except (IntegrityError, DatabaseError):
+            # Deadlock, serialization failure or a unique race with a concurrent
+            # batch: the transaction rolled back entirely, so try it again.
+            if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    result.accepted = new
+    result.duplicates += len(batch) - new
+    return result
+
+
+def _write(workspace_id: int, batch: list[Message], received_at: datetime) -> int:
+    people = resolve_people(workspace_id=workspace_id, messages=batch)
+    accounts = _resolve_accounts(workspace_id, batch)
+    stored = _insert_events(workspace_id, batch, people, received_at)
+    new = [m for m in batch if m.message_id in stored] if len(stored) < len(batch) else batch
+    _apply(new, people, accounts)
+    _save_people(people)
+    _save_accounts(accounts)
+    return len(new)
+
+
+def _insert_events(
+    workspace_id: int, batch: list[Message], people: Resolution, received_at: datetime
+) -> set[str]:
+    table = connection.ops.quote_name(Event._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    received = adapt(received_at)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    stored: set[str] = set()
+    for start in range(0, len(batch), INSERT_CHUNK):
+        chunk = batch[start : start + INSERT_CHUNK]
+        params: list[Any] = []
+        for m in chunk:
+            payload = m.payload
+            if m.group_id is not None:
+                payload = {"groupId": m.group_id, "traits": payload}
+            params += [
+                workspace_id,
+                people.person_of(m).id,
+                m.name,
+                dumps(payload),
+                adapt(m.timestamp),
+                m.message_id,
+                received,
+            ]
+        values = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
+        # Only the quoted table name and %s placeholders are interpolated.
+        sql = (
+            f"INSERT INTO {table} (workspace_id, person_id, name, properties, "  # noqa: S608
+            f"timestamp, message_id, received_at) VALUES {values} "
+            "ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            stored.update(row[0] for row in cursor.fetchall())
+    return stored
+
+
+@dataclass(slots=True)
+class AccountState:
+    id: int
+    group_id: str
+    traits: dict[str, Any]
+    trait_times: dict[str, str]
+    changed: bool = False
+
+
+def _resolve_accounts(workspace_id: int, batch: list[Message]) -> dict[str, AccountState]:
+    group_ids = sorted({m.group_id for m in batch if m.group_id is not None})
+    if not group_ids:
+        return {}
+    accounts = Account.objects.filter(workspace_id=workspace_id, group_id__in=group_ids)
+    existing = set(accounts.values_list("group_id", flat=True))
+    missing = [g for g in group_ids if g not in existing]
+    if missing:
+        now = timezone.now()
+        Account.objects.bulk_create(
+            [
+                Account(workspace_id=workspace_id, group_id=g, created_at=now, updated_at=now)
+                for g in missing
+            ],
+            ignore_conflicts=True,
+        )
+    locked = accounts.order_by("id")
+    if connection.features.has_select_for_update:
+        locked = locked.select_for_update(no_key=True)
+    return {
+        row[1]: AccountState(*row)
+        for row in locked.values_list("id", "group_id", "traits", "trait_times")
+    }
+
+
+def _apply(new: list[Message], people: Resolution, accounts: dict[str, AccountState]) -> None:
+    """Fold the new messages into the people and accounts states, in time order."""
+    # Per key the latest timestamp wins, whatever the arrival order.
+    ordered = sorted(new, key=lambda m: m.timestamp)
+    latest_group: dict[int, tuple[datetime, int]] = {}
+    for m in ordered:
+        person = people.person_of(m)
+        ts = m.timestamp
+        if ts < person.first_seen:
+            person.first_seen, person.seen_changed = ts, True
+        if ts > person.last_seen:
+            person.last_seen, person.seen_changed = ts, True
+        if m.kind == "identify" and m.payload:
+            if merge_traits(person.traits, person.trait_times, m.payload, trait_time(ts)):
+                person.traits_changed = True
+        elif m.kind == "group":
+            account = accounts[m.group_id]  # type: ignore[index]
+            latest_group[person.id] = (ts, account.id)
+            if m.payload and merge_traits(
+                account.traits, account.trait_times, m.payload, trait_time(ts)
+            ):
+                account.changed = True
+    for person_id, (_, account_id) in latest_group.items():
+        person = people.states[person_id]
+        if person.account_id != account_id:
+            person.account_id, person.account_changed = account_id, True
+
+
+def _save_people(people: Resolution) -> None:
+    changed = [
+        s for s in people.states.values() if s.seen_changed or s.traits_changed or s.account_changed
+    ]
+    if not changed:
+        return
+    seen_only = [s for s in changed if not (s.traits_changed or s.account_changed)]
+    full = [s for s in changed if s.traits_changed or s.account_changed]
+    if seen_only:
+        Person.objects.bulk_update(
+            [_person(s) for s in sorted(seen_only, key=_id)], ["first_seen", "last_seen"]
+        )
+    if full:
+        Person.objects.bulk_update(
+            [_person(s) for s in sorted(full, key=_id)],
+            ["first_seen", "last_seen", "traits", "trait_times", "account_id"],
+        )
+
+
+def _id(state: PersonState) -> int:
+    return state.id
+
+
+def _person(state: PersonState) -> Person:
+    return Person(
+        id=state.id,
+        traits=state.traits,
+        trait_times=state.trait_times,
+        first_seen=state.first_seen,
+        last_seen=state.last_seen,
+        account_id=state.account_id,
+    )
+
+
+def _save_accounts(accounts: dict[str, AccountState]) -> None:
+    changed = sorted((a for a in accounts.values() if a.changed), key=lambda a: a.id)
+    if changed:
+        now = timezone.now()
+        Account.objects.bulk_update(
+            [
+                Account(id=a.id, traits=a.traits, trait_times=a.trait_times, updated_at=now)
+                for a in changed
+            ],
+            ["traits", "trait_times", "updated_at"],
+        )
