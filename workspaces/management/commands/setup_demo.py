@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -34,6 +36,12 @@ class Command(BaseCommand):
             membership.workspace
             if membership
             else services.workspace_create(name=DEMO_WORKSPACE, owner=owner)
+        )
+        # People, accounts and 120 days of events; a no-op once the workspace has people.
+        call_command(
+            "load_demo_data",
+            workspace=workspace.pk,
+            stdout=io.StringIO() if options["json"] else self.stdout,
         )
         # Keys are shown once; the demo mints a fresh pair each run and revokes the old.
         for key in ApiKey.objects.filter(workspace=workspace, revoked_at__isnull=True):
