@@ -72,7 +72,7 @@ def _identifier(item: dict[str, Any], key: str) -> str | None:
     if len(text) > MAX_ID_LENGTH:
         raise ItemError(f"{key} is longer than {MAX_ID_LENGTH} characters.")
     if _bad_chars(text):
-        raise ItemError(f"{key} contains a NUL character or an unpaired surrogate.")
+        raise ItemError(f"{key} contains a NUL character or invalid Unicode.")
     return text
 
 
@@ -83,7 +83,7 @@ def _check_value(value: Any, depth: int, scan: bool, field: str) -> None:
             raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
         for key, inner in value.items():
             if scan and _bad_chars(key):
-                raise ItemError(f"{field} has a key with a NUL character or unpaired surrogate.")
+                raise ItemError(f"{field} has a key with a NUL character or invalid Unicode.")
             _check_value(inner, depth + 1, scan, field)
     elif isinstance(value, list):
         if depth >= MAX_DEPTH:
@@ -92,7 +92,7 @@ def _check_value(value: Any, depth: int, scan: bool, field: str) -> None:
             _check_value(inner, depth + 1, scan, field)
     elif isinstance(value, str):
         if scan and _bad_chars(value):
-            raise ItemError(f"{field} has a value with a NUL character or unpaired surrogate.")
+            raise ItemError(f"{field} has a value with a NUL character or invalid Unicode.")
     elif isinstance(value, float) and not math.isfinite(value):
         raise ItemError(f"{field} has a number out of range.")
 
@@ -149,7 +149,7 @@ def _event_name(item: dict[str, Any]) -> str:
     if len(name) > MAX_EVENT_NAME_LENGTH:
         raise ItemError(f"event is longer than {MAX_EVENT_NAME_LENGTH} characters.")
     if _bad_chars(name):
-        raise ItemError("event contains a NUL character or an unpaired surrogate.")
+        raise ItemError("event contains a NUL character or invalid Unicode.")
     if name in RESERVED_EVENT_NAMES:
         raise ItemError(f'event "{name}" is reserved; use identify or group.')
     return name

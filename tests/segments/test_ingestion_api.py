@@ -328,27 +328,27 @@ for _ in range(10):
         ({**track("x"), "properties": DEEP}, "properties is nested deeper than 8 levels."),
         (
             {**track("x"), "properties": {"note": "a\u0000b"}},
-            "properties has a value with a NUL character or unpaired surrogate.",
+            "properties has a value with a NUL character or invalid Unicode.",
         ),
         (
             {**track("x"), "properties": {"a\u0000": 1}},
-            "properties has a key with a NUL character or unpaired surrogate.",
+            "properties has a key with a NUL character or invalid Unicode.",
         ),
         (
             {**track("x"), "properties": {"list": [["deep", "x\u0000"]]}},
-            "properties has a value with a NUL character or unpaired surrogate.",
+            "properties has a value with a NUL character or invalid Unicode.",
         ),
         (
             {**track("x"), "event": "Viewed\u0000"},
-            "event contains a NUL character or an unpaired surrogate.",
+            "event contains a NUL character or invalid Unicode.",
         ),
         (
             {**track("x"), "userId": "u\u0000"},
-            "userId contains a NUL character or an unpaired surrogate.",
+            "userId contains a NUL character or invalid Unicode.",
         ),
         (
             {**track("x"), "messageId": "m\u0000"},
-            "messageId contains a NUL character or an unpaired surrogate.",
+            "messageId contains a NUL character or invalid Unicode.",
         ),
         ({"type": "group", "userId": "u_1"}, "groupId is required for group."),
     ],
@@ -371,7 +371,7 @@ def test_bad_items_are_rejected_with_a_reason_and_nothing_stored(client, item, e
         (
             '{"batch": [{"type": "track", "userId": "u", "event": "e", '
             '"properties": {"s": "\\ud800"}}]}',
-            "properties has a value with a NUL character or unpaired surrogate.",
+            "properties has a value with a NUL character or invalid Unicode.",
         ),
         (
             '{"batch": [{"type": "track", "userId": "u", "event": "e", '
