@@ -18,6 +18,7 @@ built by the database; this module is the numeric core on top of it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -171,17 +172,208 @@ def profile(
 
 
 def cluster_name(z_scores: Any, features: list[Feature]) -> str:
-    """A short name from the (at most two) most distinctive features."""
+    """A short name from the (at most two) most distinctive features, strengths first."""
     ranked = sorted(range(len(features)), key=lambda i: -abs(float(z_scores[i])))
+    chosen = [i for i in ranked[:2] if abs(float(z_scores[i])) >= DISTINCT_Z]
+    chosen.sort(key=lambda i: float(z_scores[i]) < 0)
     parts = []
-    for i in ranked[:2]:
-        z = float(z_scores[i])
-        if abs(z) < DISTINCT_Z:
-            continue
+    for i in chosen:
         magnitude = features[i].agg in MAGNITUDE_AGGREGATES
-        word = ("Heavy" if magnitude else "High") if z > 0 else ("rare" if magnitude else "low")
+        high = float(z_scores[i]) > 0
+        word = ("heavy" if magnitude else "high") if high else ("rare" if magnitude else "low")
         parts.append(f"{word} {features[i].label}")
     if not parts:
         return "Typical users"
     name = ", ".join(parts)
     return name[0].upper() + name[1:]
+
+
+# --- Cluster segments: features from the database, one child segment per cluster ---
+
+# Features are per-person aggregates; `value` (a comparison) and `by` do not apply.
+FEATURE_KEYS = frozenset({"event", "agg", "property", "within_days", "where"})
+MAX_FEATURES = 12
+FETCH_ROWS = 10_000
+
+
+def validate_spec(definition: dict[str, Any], *, workspace: Any) -> dict[str, Any]:
+    """Check `{"features": [event aggregate, ...], "k": "auto" | 2..12, "seed": int}`."""
+    from segments.rules import RuleError, validate_definition
+    from workspaces.services import ServiceError
+
+    def fail(message: str) -> ServiceError:
+        return ServiceError(message, field="definition")
+
+    unknown = set(definition) - {"features", "k", "seed"}
+    if unknown:
+        raise fail(f'definition: unknown key "{sorted(unknown)[0]}".')
+    features = definition.get("features")
+    if not isinstance(features, list) or not 1 <= len(features) <= MAX_FEATURES:
+        raise fail(f"definition.features: a list of 1 to {MAX_FEATURES} event aggregates.")
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or "event" not in feature:
+            raise fail(
+                f'definition.features[{index}]: an event aggregate like {{"event": "Logged In"}}.'
+            )
+        extra = set(feature) - FEATURE_KEYS
+        if extra:
+            raise fail(f'definition.features[{index}]: unknown key "{sorted(extra)[0]}".')
+        try:
+            validate_definition(feature, workspace=workspace)
+        except RuleError as exc:
+            problem = exc.message.split(": ", 1)[-1]
+            where = f"definition.features[{index}]" + (f".{exc.path}" if exc.path else "")
+            raise fail(f"{where}: {problem}") from exc
+    k = definition.get("k", "auto")
+    if k != "auto" and (isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= 12):
+        raise fail('definition.k: "auto" or a whole number from 2 to 12.')
+    seed = definition.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise fail("definition.seed: a whole number, 0 or more.")
+    return {"features": features, "k": k, "seed": seed}
+
+
+def feature_matrix_sql(
+    features: list[dict[str, Any]], *, workspace: Any, as_of: datetime
+) -> tuple[str, list[Any]]:
+    """One query: person id and one value per feature, for people with any feature event.
+
+    Undefined aggregates (no events for avg/min/max/days_since_*) come back NULL
+    and are filled by `fill_undefined`.
+    """
+    from django.db import connection
+
+    from segments.rules.compiler import EVENT, PERSON, AggregateCompiler, Context, event_scope
+    from segments.rules.dialects import dialect_for
+    from segments.rules.sql import SQL, join, param, sql
+
+    dialect = dialect_for(connection)
+    dialect.prepare()
+    ctx = Context(
+        dialect=dialect,
+        workspace_id=workspace.pk,
+        as_of=as_of,
+        time_zone=workspace.time_zone or "UTC",
+    )
+    joins, columns, anyone = [], [], []
+    for index, feature in enumerate(features):
+        node = {**feature}
+        scope = event_scope(node, ctx, with_where=node.get("agg", "count") != "share")
+        value = AggregateCompiler().compile(node, ctx)
+        sub = sql(
+            f"SELECT e.person_id AS pid, {{}} AS v FROM {EVENT} e WHERE {{}} GROUP BY e.person_id",  # noqa: S608
+            value,
+            scope,
+        )
+        joins.append(sql(f"LEFT JOIN ({{}}) f{index} ON f{index}.pid = rp.id", sub))
+        zero = node.get("agg", "count") in {"count", "sum", "distinct_days"}
+        columns.append(SQL(f"COALESCE(f{index}.v, 0)" if zero else f"f{index}.v"))
+        anyone.append(SQL(f"f{index}.pid IS NOT NULL"))
+    query = sql(
+        f"SELECT rp.id, {{}} FROM {PERSON} rp {{}} WHERE rp.workspace_id = {{}} AND ({{}}) "  # noqa: S608
+        "ORDER BY rp.id",
+        join(", ", columns),
+        join(" ", joins),
+        param(workspace.pk),
+        join(" OR ", anyone),
+    )
+    return query.text, list(query.params)
+
+
+def load_matrix(query: str, params: list[Any], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stream the feature rows into arrays (memory grows with people, never with events)."""
+    from django.db import connection
+
+    blocks: list[np.ndarray] = []
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            # dtype=float turns SQL NULL (None) into NaN and Decimals into floats.
+            blocks.append(np.array(rows, dtype=float))
+    data = np.vstack(blocks) if blocks else np.empty((0, width + 1))
+    return data[:, 0].astype(np.int64), data[:, 1:]
+
+
+def fill_undefined(matrix: np.ndarray, features: list[Feature]) -> np.ndarray:
+    """Undefined aggregates: days_since_* → the column's maximum (as long ago as anyone),
+    avg/min/max/share → the column's mean; an all-undefined column becomes 0."""
+    filled = np.array(matrix, dtype=float, copy=True)
+    for column, feature in enumerate(features):
+        values = filled[:, column]
+        missing = np.isnan(values)
+        if not missing.any():
+            continue
+        present = values[~missing]
+        if present.size == 0:
+            values[missing] = 0.0
+        elif feature.agg.startswith("days_since"):
+            values[missing] = present.max()
+        else:
+            values[missing] = present.mean()
+    return filled
+
+
+def feature_of(node: dict[str, Any]) -> Feature:
+    return Feature(
+        event=node["event"],
+        agg=node.get("agg", "count"),
+        property_key=node.get("property"),
+        within_days=node.get("within_days"),
+    )
+
+
+def _child_definition(profile: ClusterProfile, result: ClusterResult) -> dict[str, Any]:
+    return {
+        "cluster": profile.index,
+        "generated_name": profile.name,
+        "profile": {
+            "size": profile.size,
+            "share": round(profile.share, 4),
+            "means": profile.means,
+            "z_scores": profile.z_scores,
+        },
+        "k": result.k,
+        "silhouette": None if result.silhouette is None else round(result.silhouette, 4),
+    }
+
+
+def compute(*, segment: Any, as_of: datetime) -> Any:
+    """Cluster the people with feature events; one child segment per cluster.
+
+    A child keeps a name the researcher edited; otherwise its name follows the
+    generated one. Children beyond the new k are emptied and deactivated.
+    """
+    from django.db import transaction
+
+    from segments.membership import change_members
+    from segments.models import Segment, SegmentKind
+
+    spec = validate_spec(segment.definition, workspace=segment.workspace)
+    features = [feature_of(node) for node in spec["features"]]
+    query, params = feature_matrix_sql(spec["features"], workspace=segment.workspace, as_of=as_of)
+    ids, matrix = load_matrix(query, params, len(features))
+    result = cluster(fill_undefined(matrix, features), features, k=spec["k"], seed=spec["seed"])
+    with transaction.atomic():
+        children = {c.definition.get("cluster"): c for c in segment.children.select_for_update()}
+        for profile in result.profiles:
+            definition = _child_definition(profile, result)
+            child = children.pop(profile.index, None)
+            if child is None:
+                child = Segment.objects.create(
+                    workspace=segment.workspace,
+                    parent=segment,
+                    kind=SegmentKind.CLUSTER,
+                    name=profile.name,
+                    definition=definition,
+                )
+            else:
+                renamed = child.name != child.definition.get("generated_name")
+                child.name = child.name if renamed else profile.name
+                child.definition, child.is_active = definition, True
+                child.save(update_fields=["name", "definition", "is_active"])
+            members = set(ids[result.labels == profile.index].tolist())
+            change_members(segment=child, add=members, replace=True)
+        for leftover in children.values():
+            change_members(segment=leftover, replace=True)
+            Segment.objects.filter(pk=leftover.pk).update(is_active=False)
+        return change_members(segment=segment, add=set(ids.tolist()), replace=True)

@@ -1,0 +1,217 @@
+"""RFM segments: recency, frequency and monetary scores from a purchase event, in SQL.
+
+Per person, over purchases in the window `[as_of - window_days, as_of]`:
+
+- `recency_days` = whole days from the last purchase to `as_of`;
+- `frequency` = number of purchase events;
+- `monetary` = sum of the numeric `monetary_property` (non-numbers left out; 0 if none).
+
+**Scores** 1..`bins` by rank: `score = floor((rank - 1) * bins / n) + 1`, where `rank`
+is SQL `RANK()` over the n purchasers (ascending frequency and monetary; for
+recency, descending days, so a recent purchase scores high). `RANK()` gives equal
+raw values equal ranks, so people with equal values always get equal scores, and
+without ties the bins hold n / bins people each; ties can only make a bin larger.
+
+**Tiers** come from R and FM = round((F + M) / 2), both first rescaled to 1..5
+(`ceil(score * 5 / bins)`) when `bins` is not 5, through the usual grid:
+
+| R \\ FM | 1 | 2 | 3 | 4 | 5 |
+|---|---|---|---|---|---|
+| 5 | New Customers | Potential Loyalist | Potential Loyalist | Champions | Champions |
+| 4 | Promising | Potential Loyalist | Potential Loyalist | Loyal Customers | Loyal Customers |
+| 3 | About To Sleep | About To Sleep | Need Attention | Loyal Customers | Loyal Customers |
+| 2 | Hibernating | Hibernating | At Risk | At Risk | Can't Lose Them |
+| 1 | Lost | Hibernating | At Risk | At Risk | Can't Lose Them |
+
+Everything runs as one query in the database; the members' scores are written
+with one `UPDATE ... FROM` (PostgreSQL and SQLite >= 3.33).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+
+from segments.membership import MEMBERSHIP, MembershipDiff, apply_members
+from segments.models import Event, Segment
+from segments.rules.dialects import Dialect, dialect_for
+from segments.rules.sql import SQL, join, param, sql
+from workspaces.services import ServiceError
+
+EVENT = Event._meta.db_table
+
+TIER_GRID: dict[int, tuple[str, str, str, str, str]] = {
+    5: ("New Customers", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"),
+    4: (
+        "Promising",
+        "Potential Loyalist",
+        "Potential Loyalist",
+        "Loyal Customers",
+        "Loyal Customers",
+    ),
+    3: ("About To Sleep", "About To Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"),
+    2: ("Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
+    1: ("Lost", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
+}
+TIERS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            "Champions",
+            "Loyal Customers",
+            "Potential Loyalist",
+            "New Customers",
+            "Promising",
+            "Need Attention",
+            "About To Sleep",
+            "At Risk",
+            "Can't Lose Them",
+            "Hibernating",
+            "Lost",
+        ]
+    )
+)
+KEYS = {"event", "monetary_property", "window_days", "bins", "include"}
+
+
+def tier_of(r: int, f: int, m: int, bins: int = 5) -> str:
+    """The tier of one score triple (the same map the SQL applies)."""
+    r5, f5, m5 = ((s * 5 + bins - 1) // bins for s in (r, f, m))
+    return TIER_GRID[r5][(f5 + m5 + 1) // 2 - 1]
+
+
+def validate(definition: dict[str, Any]) -> dict[str, Any]:
+    """Check an RFM definition; returns it with defaults filled in."""
+    unknown = set(definition) - KEYS
+    if unknown:
+        raise ServiceError(f'definition: unknown key "{sorted(unknown)[0]}".', field="definition")
+    event = definition.get("event")
+    if not isinstance(event, str) or not event.strip():
+        raise ServiceError(
+            'definition.event: name the purchase event, e.g. "Order Completed".', field="definition"
+        )
+    prop = definition.get("monetary_property", "amount")
+    if not isinstance(prop, str) or not prop:
+        raise ServiceError(
+            "definition.monetary_property: expected a property name.", field="definition"
+        )
+    window = definition.get("window_days", 365)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 36_500:
+        raise ServiceError(
+            "definition.window_days: a whole number of days from 1 to 36500.", field="definition"
+        )
+    bins = definition.get("bins", 5)
+    if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= 10:
+        raise ServiceError("definition.bins: a whole number from 2 to 10.", field="definition")
+    include = definition.get("include", [])
+    if not isinstance(include, list) or any(t not in TIERS for t in include):
+        bad = (
+            next((t for t in include if t not in TIERS), include)
+            if isinstance(include, list)
+            else include
+        )
+        raise ServiceError(
+            f"definition.include: unknown tier {bad!r}; tiers are: {', '.join(TIERS)}.",
+            field="definition",
+        )
+    return {
+        "event": event,
+        "monetary_property": prop,
+        "window_days": window,
+        "bins": bins,
+        "include": include,
+    }
+
+
+def _tier_case(r5: str, fm5: str) -> str:
+    cases = " ".join(
+        f"WHEN {r5} = {r} AND {fm5} = {fm + 1} THEN '{name.replace(chr(39), chr(39) * 2)}'"
+        for r, row in TIER_GRID.items()
+        for fm, name in enumerate(row)
+    )
+    return f"CASE {cases} END"
+
+
+def scored_sql(
+    definition: dict[str, Any], *, workspace_id: int, as_of: datetime, dialect: Dialect
+) -> SQL:
+    """One query: pid, recency_days, frequency, monetary, r, f, m, tier per purchaser."""
+    spec = validate(definition)
+    bins = spec["bins"]
+    at = dialect.time(as_of)
+    purchases = sql(
+        f"SELECT e.person_id AS pid, MAX(e.timestamp) AS last_ts, COUNT(*) AS frequency, "  # noqa: S608
+        f"COALESCE({{}}, 0) AS monetary FROM {EVENT} e "
+        "WHERE e.workspace_id = {} AND e.name = {} AND e.timestamp <= {} AND e.timestamp >= {} "
+        "GROUP BY e.person_id",
+        dialect.total(dialect.json_number("e.properties", spec["monetary_property"])),
+        param(workspace_id),
+        param(spec["event"]),
+        at,
+        dialect.time(as_of - timedelta(days=spec["window_days"])),
+    )
+    measured = sql(
+        "SELECT pid, {} AS recency_days, frequency, monetary FROM ({}) p",
+        dialect.whole_days(at, SQL("p.last_ts")),
+        purchases,
+    )
+    ranked = sql(
+        "SELECT pid, recency_days, frequency, monetary, "
+        "RANK() OVER (ORDER BY recency_days DESC) AS r_rank, "
+        "RANK() OVER (ORDER BY frequency) AS f_rank, "
+        "RANK() OVER (ORDER BY monetary) AS m_rank, COUNT(*) OVER () AS n FROM ({}) q",
+        measured,
+    )
+    scores = sql(
+        f"SELECT pid, recency_days, frequency, monetary, "  # noqa: S608
+        f"((r_rank - 1) * {bins}) / n + 1 AS r, ((f_rank - 1) * {bins}) / n + 1 AS f, "
+        f"((m_rank - 1) * {bins}) / n + 1 AS m FROM ({{}}) k",
+        ranked,
+    )
+
+    def five(column: str) -> str:
+        return f"((s.{column} * 5 + {bins - 1}) / {bins})"
+
+    fm5 = f"(({five('f')} + {five('m')} + 1) / 2)"
+    tier = _tier_case(five("r"), fm5)
+    return sql(f"SELECT s.*, {tier} AS tier FROM ({{}}) s", scores)  # noqa: S608
+
+
+def _json_scores(dialect: Dialect) -> str:
+    keys = ("recency_days", "frequency", "monetary", "r", "f", "m", "tier")
+    builder = "jsonb_build_object" if dialect.connection.vendor == "postgresql" else "json_object"
+    pairs = ", ".join(f"'{key}', x.{key}" for key in keys)
+    return f"{builder}({pairs})"
+
+
+def compute(*, segment: Segment, as_of: datetime) -> MembershipDiff:
+    """Members = purchasers in the included tiers; their scores are stored on the membership."""
+    dialect = dialect_for(connection)
+    dialect.prepare()
+    spec = validate(segment.definition)
+    scored = scored_sql(spec, workspace_id=segment.workspace_id, as_of=as_of, dialect=dialect)
+    include = spec["include"]
+    members = (
+        sql(
+            "SELECT t.pid AS person_id FROM ({}) t WHERE t.tier IN ({})",
+            scored,
+            join(", ", (param(t) for t in include)),
+        )
+        if include
+        else sql("SELECT t.pid AS person_id FROM ({}) t", scored)
+    )
+    with transaction.atomic():
+        diff = apply_members(
+            segment=segment, members_sql=members.text, members_params=list(members.params)
+        )
+        update = sql(
+            f"UPDATE {MEMBERSHIP} SET scores = z.scores FROM "  # noqa: S608
+            f"(SELECT x.pid, {_json_scores(dialect)} AS scores FROM ({{}}) x) z "
+            "WHERE segment_id = {} AND exited_at IS NULL AND person_id = z.pid",
+            scored,
+            param(segment.pk),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(update.text, list(update.params))
+    return diff

@@ -1,0 +1,180 @@
+"""Writes for segments: define, change, compute, and push members of segments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from segments import clusters, rfm
+from segments.membership import (
+    MembershipDiff,
+    apply_members,
+    change_members,
+    person_ids_for_user_ids,
+)
+from segments.models import Person, Segment, SegmentKind
+from segments.rules import compile_rule, validate_definition
+from workspaces.models import Workspace
+from workspaces.services import ServiceError
+
+MAX_LIST_SIZE = 100_000
+MAX_USER_ID_LENGTH = 255
+
+
+def _user_id_list(value: Any, path: str) -> list[str]:
+    if not isinstance(value, list):
+        raise ServiceError(f"{path}: expected a list of user ids.", field="definition")
+    if len(value) > MAX_LIST_SIZE:
+        raise ServiceError(
+            f"{path}: at most {MAX_LIST_SIZE:,} user ids per request; send the rest in batches.",
+            field="definition",
+        )
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item or len(item) > MAX_USER_ID_LENGTH:
+            raise ServiceError(
+                f"{path}[{index}]: a user id is a non-empty string of at most "
+                f"{MAX_USER_ID_LENGTH} characters.",
+                field="definition",
+            )
+    return value
+
+
+def validate_segment_definition(
+    *, workspace: Workspace, kind: str, definition: Any, segment_id: int | None = None
+) -> dict[str, Any]:
+    """Check a definition for its kind; returns it in its stored form."""
+    if kind not in SegmentKind.values:
+        raise ServiceError(
+            f'Unknown kind "{kind}"; use one of: {", ".join(SegmentKind.values)}.', field="kind"
+        )
+    if not isinstance(definition, dict):
+        raise ServiceError("definition: expected a JSON object.", field="definition")
+    if kind == SegmentKind.RULE:
+        validate_definition(definition, workspace=workspace, segment_id=segment_id)
+    elif kind == SegmentKind.STATIC:
+        unknown = set(definition) - {"user_ids"}
+        if unknown:
+            raise ServiceError(
+                f'definition: unknown key "{sorted(unknown)[0]}".', field="definition"
+            )
+        _user_id_list(definition.get("user_ids", []), "definition.user_ids")
+    elif kind == SegmentKind.EXTERNAL:
+        unknown = set(definition) - {"source"}
+        if unknown:
+            raise ServiceError(
+                f'definition: unknown key "{sorted(unknown)[0]}".', field="definition"
+            )
+    elif kind == SegmentKind.RFM:
+        definition = rfm.validate(definition)
+    else:
+        definition = clusters.validate_spec(definition, workspace=workspace)
+    return definition
+
+
+@transaction.atomic
+def segment_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    kind: str,
+    definition: dict[str, Any],
+    playbook: str = "",
+) -> Segment:
+    name = name.strip()
+    if not name:
+        raise ServiceError("A segment needs a name.", field="name")
+    definition = validate_segment_definition(workspace=workspace, kind=kind, definition=definition)
+    segment = Segment.objects.create(
+        workspace=workspace, name=name[:200], kind=kind, definition=definition, playbook=playbook
+    )
+    if kind == SegmentKind.STATIC:
+        segment_compute(segment=segment)
+    return segment
+
+
+@transaction.atomic
+def segment_update(*, segment: Segment, **changes: Any) -> Segment:
+    """Change name, playbook, definition or is_active; a new definition is validated."""
+    allowed = {"name", "playbook", "definition", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ServiceError(f'Cannot change "{sorted(unknown)[0]}" of a segment.')
+    if "definition" in changes and segment.parent_id is not None:
+        raise ServiceError(
+            "A cluster's members follow its parent segment: edit the parent's definition.",
+            field="definition",
+        )
+    if "definition" in changes:
+        changes["definition"] = validate_segment_definition(
+            workspace=segment.workspace,
+            kind=segment.kind,
+            definition=changes["definition"],
+            segment_id=segment.pk,
+        )
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()[:200]
+        if not changes["name"]:
+            raise ServiceError("A segment needs a name.", field="name")
+    for key, value in changes.items():
+        setattr(segment, key, value)
+    segment.updated_at = timezone.now()
+    segment.save(update_fields=[*changes, "updated_at"])
+    if segment.kind == SegmentKind.STATIC and "definition" in changes:
+        segment_compute(segment=segment)
+    return segment
+
+
+def segment_compute(*, segment: Segment, as_of: datetime | None = None) -> MembershipDiff:
+    """Recompute membership now (or as of `as_of`), recording who entered and exited."""
+    if segment.kind == SegmentKind.RULE:
+        query = compile_rule(
+            segment.definition, workspace=segment.workspace, as_of=as_of, segment_id=segment.pk
+        )
+        return apply_members(segment=segment, members_sql=query.sql, members_params=query.params)
+    if segment.kind == SegmentKind.STATIC:
+        found, _missing = person_ids_for_user_ids(
+            workspace_id=segment.workspace_id, user_ids=segment.definition.get("user_ids", [])
+        )
+        return change_members(segment=segment, add=found, replace=True)
+    if segment.kind == SegmentKind.EXTERNAL:
+        # Membership is pushed from outside; computing only refreshes the size.
+        return change_members(segment=segment)
+    if segment.kind == SegmentKind.RFM:
+        return rfm.compute(segment=segment, as_of=as_of or timezone.now())
+    # A cluster child is recomputed through its parent, which re-clusters everyone.
+    root = segment.parent or segment
+    diff: MembershipDiff = clusters.compute(segment=root, as_of=as_of or timezone.now())
+    return diff
+
+
+def _ensure_people(*, workspace_id: int, user_ids: list[str]) -> None:
+    """External tools may know people before any event arrives: create them, once."""
+    now = timezone.now()
+    for start in range(0, len(user_ids), 5000):
+        Person.objects.bulk_create(
+            [
+                Person(workspace_id=workspace_id, user_id=u, first_seen=now, last_seen=now)
+                for u in user_ids[start : start + 5000]
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def segment_members_push(*, segment: Segment, add: list[str], remove: list[str]) -> MembershipDiff:
+    """Add and remove members of an external segment by user id."""
+    if segment.kind != SegmentKind.EXTERNAL:
+        raise ServiceError(
+            f"Members can only be pushed to external segments; this one is {segment.kind}."
+        )
+    add = list(dict.fromkeys(_user_id_list(add, "add")))
+    remove = list(dict.fromkeys(_user_id_list(remove, "remove")))
+    both = set(add) & set(remove)
+    if both:
+        raise ServiceError(f'"{sorted(both)[0]}" is in both add and remove.', field="add")
+    _ensure_people(workspace_id=segment.workspace_id, user_ids=add)
+    adding, _ = person_ids_for_user_ids(workspace_id=segment.workspace_id, user_ids=add)
+    removing, _ = person_ids_for_user_ids(workspace_id=segment.workspace_id, user_ids=remove)
+    return change_members(segment=segment, add=adding, remove=removing)
