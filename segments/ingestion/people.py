@@ -10,6 +10,7 @@ takes KEY SHARE). SQLite serializes writers anyway.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,11 +47,36 @@ def _states(rows: Iterable[Sequence[Any]]) -> list[PersonState]:
     return [PersonState(*row) for row in rows]
 
 
+def _raw_states(rows: Iterable[Sequence[Any]]) -> list[PersonState]:
+    """Rows from a raw cursor: Django's psycopg setup hands jsonb back as text."""
+    return [
+        PersonState(pk, user_id, json.loads(traits), json.loads(times), *rest)
+        for pk, user_id, traits, times, *rest in rows
+    ]
+
+
 def _locked(queryset: Any) -> list[PersonState]:
     queryset = queryset.order_by("id")
     if connection.features.has_select_for_update:
         queryset = queryset.select_for_update(no_key=True)
     return _states(queryset.values_list(*PERSON_COLUMNS))
+
+
+_PG_PEOPLE_BY_USER_ID = (
+    f"SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} "  # noqa: S608
+    "WHERE workspace_id = %s AND user_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+)
+
+
+def _people_by_user_id(workspace_id: int, user_ids: list[str]) -> list[PersonState]:
+    """The people with these user ids, locked in id order."""
+    if connection.vendor == "postgresql":
+        # One array parameter: the statement text is the same whatever the batch.
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_PEOPLE_BY_USER_ID, [workspace_id, user_ids])
+            return _raw_states(cursor.fetchall())
+    people = Person.objects.filter(workspace_id=workspace_id, user_id__in=user_ids)
+    return _locked(people)
 
 
 def _insert_people(workspace_id: int, user_ids: list[str], seen: dict[str, tuple]) -> None:
@@ -115,12 +141,11 @@ def _resolve_users(workspace_id: int, messages: Sequence[Message]) -> dict[str, 
     if not seen:
         return {}
     user_ids = sorted(seen)
-    people = Person.objects.filter(workspace_id=workspace_id)
-    found = {s.user_id: s for s in _locked(people.filter(user_id__in=user_ids))}
+    found = {s.user_id: s for s in _people_by_user_id(workspace_id, user_ids)}
     missing = [user_id for user_id in user_ids if user_id not in found]
     if missing:
         _insert_people(workspace_id, missing, seen)
-        for state in _locked(people.filter(user_id__in=missing)):
+        for state in _people_by_user_id(workspace_id, missing):
             state.created = True
             found[state.user_id] = state
     return found  # type: ignore[return-value]

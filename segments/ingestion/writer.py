@@ -89,27 +89,51 @@ def _write(workspace_id: int, batch: list[Message], received_at: datetime) -> in
 def _insert_events(
     workspace_id: int, batch: list[Message], people: Resolution, received_at: datetime
 ) -> set[str]:
-    table = connection.ops.quote_name(Event._meta.db_table)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    rows = []
+    for m in batch:
+        payload = m.payload
+        if m.group_id is not None:
+            payload = {"groupId": m.group_id, "traits": payload}
+        rows.append((people.person_of(m).id, m.name, dumps(payload), m.timestamp, m.message_id))
+    if connection.vendor == "postgresql":
+        return _insert_events_pg(workspace_id, rows, received_at)
+    return _insert_events_portable(workspace_id, rows, received_at)
+
+
+EVENT_TABLE = Event._meta.db_table
+# PostgreSQL: one statement whose parameters are one array per column, so its text
+# (and psycopg's parsed form of it) is the same for every batch size.
+_PG_INSERT_EVENTS = (
+    f"INSERT INTO {EVENT_TABLE} (workspace_id, person_id, name, properties, timestamp, "  # noqa: S608
+    "message_id, received_at) SELECT %s, r.person_id, r.name, r.properties, r.ts, "
+    "r.message_id, %s FROM unnest(%s::bigint[], %s::text[], %s::jsonb[], %s::timestamptz[], "
+    "%s::text[]) AS r(person_id, name, properties, ts, message_id) "
+    "ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id"
+)
+
+
+def _insert_events_pg(
+    workspace_id: int, rows: list[tuple[Any, ...]], received_at: datetime
+) -> set[str]:
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_INSERT_EVENTS, [workspace_id, received_at, *columns])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _insert_events_portable(
+    workspace_id: int, rows: list[tuple[Any, ...]], received_at: datetime
+) -> set[str]:
+    table = connection.ops.quote_name(EVENT_TABLE)
     adapt = connection.ops.adapt_datetimefield_value
     received = adapt(received_at)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     stored: set[str] = set()
-    for start in range(0, len(batch), INSERT_CHUNK):
-        chunk = batch[start : start + INSERT_CHUNK]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
         params: list[Any] = []
-        for m in chunk:
-            payload = m.payload
-            if m.group_id is not None:
-                payload = {"groupId": m.group_id, "traits": payload}
-            params += [
-                workspace_id,
-                people.person_of(m).id,
-                m.name,
-                dumps(payload),
-                adapt(m.timestamp),
-                m.message_id,
-                received,
-            ]
+        for person_id, name, properties, ts, message_id in chunk:
+            params += [workspace_id, person_id, name, properties, adapt(ts), message_id, received]
         values = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
         # Only the quoted table name and %s placeholders are interpolated.
         sql = (
