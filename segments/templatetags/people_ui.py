@@ -13,7 +13,7 @@ from django.utils.timesince import timesince
 register = template.Library()
 
 # Traits a researcher recognises a person or account by, in the order they are shown.
-PRIORITY_KEYS = ("plan", "role", "country", "industry", "employees", "arr", "company")
+PRIORITY_KEYS = ("plan", "role", "industry", "employees", "arr", "country", "company")
 IDENTITY_KEYS = frozenset({"name", "email", "first_name", "last_name"})
 
 

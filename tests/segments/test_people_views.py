@@ -235,7 +235,7 @@ def test_person_page_shows_typed_traits_account_and_ids(browser, workspace):
     response = browser.get(reverse("segments:person", args=[person.pk]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert '<h1 class="mono">u_42</h1>' in body
+    assert '<h1><span class="mono">u_42</span></h1>' in body
     assert '<span class="value value-number">5</span>' in body
     assert '<span class="value">02139</span>' in body
     assert '<code class="value value-boolean">true</code>' in body
