@@ -345,6 +345,7 @@ def compute(*, segment: Any, as_of: datetime) -> Any:
     """
     from django.db import transaction
 
+    from segments import metrics
     from segments.membership import change_members
     from segments.models import Segment, SegmentKind
 
@@ -372,7 +373,9 @@ def compute(*, segment: Any, as_of: datetime) -> Any:
                 child.definition, child.is_active = definition, True
                 child.save(update_fields=["name", "definition", "is_active"])
             members = set(ids[result.labels == profile.index].tolist())
-            change_members(segment=child, add=members, replace=True)
+            metrics.record(
+                child, change_members(segment=child, add=members, replace=True), now=as_of
+            )
         for leftover in children.values():
             change_members(segment=leftover, replace=True)
             Segment.objects.filter(pk=leftover.pk).update(is_active=False)

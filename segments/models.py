@@ -151,7 +151,13 @@ class Segment(models.Model):
     )
     is_active = models.BooleanField(default=True)
     size = models.PositiveIntegerField(default=0)
+    share_of_people = models.FloatField(null=True, blank=True)
+    share_of_revenue = models.FloatField(null=True, blank=True)
+    # Of the members 30 days before the last compute, the share still members.
+    stability = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # External segments: the HMAC secret of the signed inbound webhook.
+    webhook_secret = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -189,3 +195,52 @@ class SegmentMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.segment}"
+
+
+class SegmentSnapshot(models.Model):
+    """The size of a segment at one compute: its trend and sparkline."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="snapshots")
+    computed_at = models.DateTimeField()
+    size = models.PositiveIntegerField()
+    entered = models.PositiveIntegerField(default=0)
+    exited = models.PositiveIntegerField(default=0)
+    share_of_people = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["segment", "computed_at"], name="segsnap_seg_time")]
+        ordering = ["computed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.segment} = {self.size} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class InboundDelivery(models.Model):
+    """A signed webhook delivery, kept past the timestamp tolerance so it is never replayed."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    signature = models.CharField(max_length=80)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "signature"], name="uniq_inbound_delivery"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.signature[:15]}"
+
+
+class SegmentRefresh(models.Model):
+    """Per workspace: when segments were last refreshed and until when a refresh is queued.
+
+    Ingestion asks for a refresh after each batch; one conditional UPDATE on this
+    row lets only the first ask in a minute schedule it (debounce across processes).
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    scheduled_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"refresh of {self.workspace_id}"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from segments import clusters, rfm
+from segments import clusters, metrics, rfm
 from segments.membership import (
     MembershipDiff,
     apply_members,
@@ -128,7 +128,15 @@ def segment_update(*, segment: Segment, **changes: Any) -> Segment:
 
 
 def segment_compute(*, segment: Segment, as_of: datetime | None = None) -> MembershipDiff:
-    """Recompute membership now (or as of `as_of`), recording who entered and exited."""
+    """Recompute membership now (or as of `as_of`), recording who entered and exited,
+    then the segment's shares, stability and a size snapshot."""
+    diff = _compute_members(segment=segment, as_of=as_of)
+    segment.refresh_from_db()
+    metrics.record(segment, diff, now=as_of or segment.computed_at or timezone.now())
+    return diff
+
+
+def _compute_members(*, segment: Segment, as_of: datetime | None) -> MembershipDiff:
     if segment.kind == SegmentKind.RULE:
         query = compile_rule(
             segment.definition, workspace=segment.workspace, as_of=as_of, segment_id=segment.pk
@@ -177,4 +185,6 @@ def segment_members_push(*, segment: Segment, add: list[str], remove: list[str])
     _ensure_people(workspace_id=segment.workspace_id, user_ids=add)
     adding, _ = person_ids_for_user_ids(workspace_id=segment.workspace_id, user_ids=add)
     removing, _ = person_ids_for_user_ids(workspace_id=segment.workspace_id, user_ids=remove)
-    return change_members(segment=segment, add=adding, remove=removing)
+    diff = change_members(segment=segment, add=adding, remove=removing)
+    metrics.record(segment, diff, now=segment.computed_at or timezone.now())
+    return diff

@@ -25,9 +25,19 @@ class InviteForm(forms.Form):
 class WorkspaceForm(forms.ModelForm):
     class Meta:
         model = Workspace
-        fields = ["name", "time_zone"]
+        fields = [
+            "name",
+            "time_zone",
+            "revenue_event",
+            "revenue_property",
+            "segment_refresh_minutes",
+        ]
+        labels = {"segment_refresh_minutes": "Recompute segments every (minutes)"}
         help_texts = {
-            "time_zone": "Decides calendar days and hours in segment rules, e.g. Europe/Berlin."
+            "time_zone": "Decides calendar days and hours in segment rules, e.g. Europe/Berlin.",
+            "revenue_event": "The purchase event whose amounts give each segment's share of "
+            "revenue, e.g. Order Completed. Leave empty to hide revenue shares.",
+            "revenue_property": "The numeric property of that event holding the amount.",
         }
 
 

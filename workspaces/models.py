@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -21,6 +22,14 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=120)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The purchase event and its numeric property that a segment's share of revenue reads.
+    revenue_event = models.CharField(max_length=200, blank=True, default="Order Completed")
+    revenue_property = models.CharField(max_length=200, blank=True, default="amount")
+    segment_refresh_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
+        help_text="How often rule, RFM and cluster segments are recomputed (5 to 10080 minutes).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

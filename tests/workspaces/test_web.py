@@ -148,8 +148,40 @@ def test_user_without_workspace_can_create_one():
     assert client.get("/segments/").status_code == 200
 
 
+def test_workspace_settings_are_saved(owner_client, workspace):
+    response = owner_client.post(
+        "/settings/",
+        {
+            "name": "Acme Inc",
+            "time_zone": "Europe/Berlin",
+            "revenue_event": "Purchase",
+            "revenue_property": "total",
+            "segment_refresh_minutes": "30",
+        },
+    )
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert (
+        workspace.name,
+        workspace.time_zone,
+        workspace.revenue_event,
+        workspace.revenue_property,
+        workspace.segment_refresh_minutes,
+    ) == ("Acme Inc", "Europe/Berlin", "Purchase", "total", 30)
+
+
+def test_refresh_interval_has_a_floor(owner_client, workspace):
+    response = owner_client.post(
+        "/settings/", {"name": "Acme", "time_zone": "UTC", "segment_refresh_minutes": "1"}
+    )
+    assert response.status_code == 400
+    assert b"greater than or equal to 5" in response.content
+
+
 def test_time_zone_is_validated(owner_client, workspace):
-    response = owner_client.post("/settings/", {"name": "Acme", "time_zone": "Mars/Base"})
+    response = owner_client.post(
+        "/settings/", {"name": "Acme", "time_zone": "Mars/Base", "segment_refresh_minutes": "60"}
+    )
     assert response.status_code == 400
     assert b"not a known IANA time zone" in response.content
     workspace.refresh_from_db()
