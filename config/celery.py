@@ -24,6 +24,7 @@ app.conf.task_routes = {
 }
 # Every periodic job lives here, in one place.
 app.conf.beat_schedule = {
+    "segments.refresh_due": {"task": "segments.refresh_due", "schedule": 5 * 60},
     "workspaces.expire_member_invites": {
         "task": "workspaces.expire_member_invites",
         "schedule": 60 * 60,

@@ -348,12 +348,16 @@ def compute(*, segment: Any, as_of: datetime) -> Any:
     from segments import metrics
     from segments.membership import change_members
     from segments.models import Segment, SegmentKind
+    from workspaces.services import ServiceError
 
     spec = validate_spec(segment.definition, workspace=segment.workspace)
     features = [feature_of(node) for node in spec["features"]]
     query, params = feature_matrix_sql(spec["features"], workspace=segment.workspace, as_of=as_of)
     ids, matrix = load_matrix(query, params, len(features))
-    result = cluster(fill_undefined(matrix, features), features, k=spec["k"], seed=spec["seed"])
+    try:
+        result = cluster(fill_undefined(matrix, features), features, k=spec["k"], seed=spec["seed"])
+    except ValueError as exc:
+        raise ServiceError(f"Cannot cluster yet: {exc}") from exc
     with transaction.atomic():
         children = {c.definition.get("cluster"): c for c in segment.children.select_for_update()}
         for profile in result.profiles:

@@ -1,0 +1,101 @@
+"""Keeping segments current: scheduled recomputes per workspace, debounced after ingestion."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from graphlib import CycleError, TopologicalSorter
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from segments.models import Segment, SegmentKind, SegmentRefresh
+from segments.rules import segment_references
+from workspaces.models import Workspace
+from workspaces.services import ServiceError
+
+logger = logging.getLogger(__name__)
+
+DEBOUNCE = timedelta(seconds=60)
+COMPUTED_KINDS = (SegmentKind.RULE, SegmentKind.RFM, SegmentKind.CLUSTER)
+
+
+def refresh_order(segments: list[Segment]) -> list[Segment]:
+    """Segments ordered so that a rule segment comes after the segments it refers to."""
+    by_id = {s.pk: s for s in segments}
+    graph = {
+        s.pk: {ref for ref in segment_references(s.definition) if ref in by_id}
+        if s.kind == SegmentKind.RULE
+        else set()
+        for s in segments
+    }
+    try:
+        return [by_id[pk] for pk in TopologicalSorter(graph).static_order()]
+    except CycleError:  # validation prevents cycles; never let one stop a refresh
+        return sorted(segments, key=lambda s: s.pk)
+
+
+def refresh_workspace(*, workspace_id: int) -> int:
+    """Recompute every active computed segment of a workspace; returns how many were computed."""
+    from segments import services
+
+    SegmentRefresh.objects.get_or_create(workspace_id=workspace_id)
+    segments = list(
+        Segment.objects.filter(
+            workspace_id=workspace_id, is_active=True, kind__in=COMPUTED_KINDS, parent__isnull=True
+        ).select_related("workspace")
+    )
+    computed = 0
+    for segment in refresh_order(segments):
+        try:
+            services.segment_compute(segment=segment)
+            computed += 1
+        except ServiceError as exc:
+            # A definition that no longer validates (e.g. too few people to cluster)
+            # must not block the workspace's other segments.
+            logger.warning("segment %s not refreshed: %s", segment.pk, exc.message)
+    SegmentRefresh.objects.filter(workspace_id=workspace_id).update(
+        last_run_at=timezone.now(), scheduled_until=None
+    )
+    return computed
+
+
+def due_workspaces(*, now: datetime | None = None) -> list[int]:
+    """Workspaces with computed segments whose refresh interval has passed."""
+    now = now or timezone.now()
+    candidates = Workspace.objects.filter(
+        segments__is_active=True, segments__kind__in=COMPUTED_KINDS
+    ).distinct()
+    last_runs = dict(SegmentRefresh.objects.values_list("workspace_id", "last_run_at"))
+    due = []
+    for workspace in candidates.only("id", "segment_refresh_minutes"):
+        last = last_runs.get(workspace.pk)
+        interval = timedelta(minutes=workspace.segment_refresh_minutes)
+        if last is None or last <= now - interval:
+            due.append(workspace.pk)
+    return due
+
+
+def request_refresh(*, workspace_id: int, now: datetime | None = None) -> bool:
+    """Ask for a refresh soon (after new data); at most one is queued per minute.
+
+    One conditional UPDATE claims the slot, so concurrent ingest processes
+    schedule a single task between them. Returns whether this call scheduled it.
+    """
+    from segments import tasks
+
+    now = now or timezone.now()
+    SegmentRefresh.objects.get_or_create(workspace_id=workspace_id)
+    claimed = (
+        SegmentRefresh.objects.filter(workspace_id=workspace_id)
+        .filter(Q(scheduled_until__isnull=True) | Q(scheduled_until__lt=now))
+        .update(scheduled_until=now + DEBOUNCE)
+    )
+    if claimed:
+        transaction.on_commit(
+            lambda: tasks.refresh_workspace.apply_async(
+                kwargs={"workspace_id": workspace_id}, countdown=DEBOUNCE.total_seconds()
+            )
+        )
+    return bool(claimed)

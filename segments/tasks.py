@@ -1,0 +1,32 @@
+"""Celery tasks for segments: thin, idempotent wrappers over services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from segments import refresh, services
+from segments.models import Segment
+
+
+@shared_task(name="segments.compute", acks_late=True, time_limit=1800, soft_time_limit=1740)
+def compute(*, segment_id: int) -> int | None:
+    segment = Segment.objects.select_related("workspace").filter(pk=segment_id).first()
+    if segment is None:
+        return None
+    return services.segment_compute(segment=segment).size
+
+
+@shared_task(
+    name="segments.refresh_workspace", acks_late=True, time_limit=1800, soft_time_limit=1740
+)
+def refresh_workspace(*, workspace_id: int) -> int:
+    return refresh.refresh_workspace(workspace_id=workspace_id)
+
+
+@shared_task(name="segments.refresh_due", time_limit=120, soft_time_limit=110)
+def refresh_due() -> int:
+    """Beat, every five minutes: queue a refresh for each workspace whose interval passed."""
+    due = refresh.due_workspaces()
+    for workspace_id in due:
+        refresh_workspace.delay(workspace_id=workspace_id)
+    return len(due)

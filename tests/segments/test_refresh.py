@@ -1,0 +1,128 @@
+"""Scheduled and debounced segment refreshes, and the compute tasks on a real worker."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from segments import refresh, services
+from segments.models import Event, Person, Segment, SegmentMembership, SegmentRefresh
+from segments.tasks import compute as compute_task
+from tests.factories import WorkspaceFactory
+from tests.worker import redis_worker
+
+
+def seed(workspace) -> None:
+    people = [Person.objects.create(workspace=workspace, user_id=u) for u in ("a", "b")]
+    Event.objects.create(
+        workspace=workspace,
+        person=people[0],
+        name="Signed Up",
+        timestamp=timezone.now() - timedelta(hours=1),
+        message_id="m1",
+    )
+
+
+def test_referenced_segments_are_computed_first(db):
+    workspace = WorkspaceFactory()
+    seed(workspace)
+    base = services.segment_create(
+        workspace=workspace, name="Signed up", kind="rule", definition={"event": "Signed Up"}
+    )
+    derived = services.segment_create(
+        workspace=workspace,
+        name="Not signed up",
+        kind="rule",
+        definition={"not": {"segment": base.pk}},
+    )
+    order = refresh.refresh_order([derived, base])
+    assert [s.pk for s in order] == [base.pk, derived.pk]
+    assert refresh.refresh_workspace(workspace_id=workspace.pk) == 2
+    derived.refresh_from_db()
+    assert derived.size == 1  # only "b": correct because "Signed up" was computed first
+
+
+def test_refresh_skips_static_external_and_inactive_and_survives_bad_segments(db):
+    workspace = WorkspaceFactory()
+    seed(workspace)
+    services.segment_create(
+        workspace=workspace, name="List", kind="static", definition={"user_ids": ["a"]}
+    )
+    inactive = services.segment_create(
+        workspace=workspace, name="Old", kind="rule", definition={"event": "Signed Up"}
+    )
+    services.segment_update(segment=inactive, is_active=False)
+    services.segment_create(
+        workspace=workspace,
+        name="Clusters",
+        kind="cluster",
+        definition={"features": [{"event": "Signed Up"}], "k": 2},
+    )
+    good = services.segment_create(
+        workspace=workspace, name="Good", kind="rule", definition={"event": "Signed Up"}
+    )
+    # The cluster segment cannot be computed (one person with events): it is logged, not fatal.
+    assert refresh.refresh_workspace(workspace_id=workspace.pk) == 1
+    good.refresh_from_db()
+    assert good.size == 1 and good.computed_at is not None
+    assert SegmentRefresh.objects.get(workspace=workspace).last_run_at is not None
+
+
+def test_due_workspaces_follow_their_interval(db):
+    now = timezone.now()
+    fast, slow, empty = (WorkspaceFactory(segment_refresh_minutes=m) for m in (10, 120, 10))
+    for workspace in (fast, slow):
+        Segment.objects.create(
+            workspace=workspace, name="R", kind="rule", definition={"event": "X"}
+        )
+        SegmentRefresh.objects.create(workspace=workspace, last_run_at=now - timedelta(minutes=30))
+    assert refresh.due_workspaces(now=now) == [fast.pk]
+    assert empty.pk not in refresh.due_workspaces(now=now + timedelta(days=1))
+
+
+def test_refresh_requests_are_debounced(db, django_capture_on_commit_callbacks):
+    workspace = WorkspaceFactory()
+    now = timezone.now()
+    with mock.patch("segments.tasks.refresh_workspace.apply_async") as schedule:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert refresh.request_refresh(workspace_id=workspace.pk, now=now) is True
+            assert (
+                refresh.request_refresh(workspace_id=workspace.pk, now=now + timedelta(seconds=30))
+                is False
+            )
+        assert schedule.call_count == 1
+        assert schedule.call_args.kwargs == {
+            "kwargs": {"workspace_id": workspace.pk},
+            "countdown": 60.0,
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            assert (
+                refresh.request_refresh(workspace_id=workspace.pk, now=now + timedelta(seconds=61))
+                is True
+            )
+        assert schedule.call_count == 2
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_compute_task_runs_on_a_redis_worker():
+    workspace = WorkspaceFactory()
+    seed(workspace)
+    segment = services.segment_create(
+        workspace=workspace, name="Signed up", kind="rule", definition={"event": "Signed Up"}
+    )
+    with redis_worker(queues="segments"):
+        compute_task.delay(segment_id=segment.pk)
+        compute_task.delay(segment_id=10**9)  # a deleted segment is skipped quietly
+        deadline = time.monotonic() + 20
+        while (
+            time.monotonic() < deadline
+            and not SegmentMembership.objects.filter(segment=segment).exists()
+        ):
+            time.sleep(0.1)
+    segment.refresh_from_db()
+    assert segment.size == 1 and segment.computed_at is not None
