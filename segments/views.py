@@ -9,8 +9,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from segments import selectors
+from segments.forms import CsvImportForm
 from workspaces.web import member_required
 
 PEOPLE_PER_PAGE = 50
@@ -44,17 +46,43 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "segments/segment_list.html")
 
 
-@member_required()
-def people_list(request: HttpRequest) -> HttpResponse:
+def _people_context(request: HttpRequest) -> dict[str, Any]:
     q = request.GET.get("q", "")
     query = selectors.parse_people_query(q)
     people = selectors.person_list(workspace=request.workspace, query=query)  # type: ignore[attr-defined]
-    context = {"q": q, "query": query, "page": _page(request, people, PEOPLE_PER_PAGE)}
+    return {
+        "q": q,
+        "query": query,
+        "page": _page(request, people, PEOPLE_PER_PAGE),
+        "can_import": request.membership.can_write,  # type: ignore[attr-defined]
+    }
+
+
+@member_required()
+def people_list(request: HttpRequest) -> HttpResponse:
+    context = _people_context(request)
+    if context["can_import"]:
+        context["import_form"] = CsvImportForm()
     return _render(
         request,
         "segments/people_list.html",
         context,
         partial=("people-results", "segments/_people_results.html"),
+    )
+
+
+@require_POST
+@member_required(write=True)
+def people_import(request: HttpRequest) -> HttpResponse:
+    """Import an uploaded CSV of people or events, then show what happened, row by row."""
+    form = CsvImportForm(request.POST, request.FILES)
+    result = form.run(workspace=request.workspace) if form.is_valid() else None  # type: ignore[attr-defined]
+    context = _people_context(request) | {"import_form": form, "import_result": result}
+    if result is not None:
+        context["import_form"] = CsvImportForm(initial={"kind": form.cleaned_data["kind"]})
+        context["import_kind"] = form.cleaned_data["kind"]
+    return _render(
+        request, "segments/people_list.html", context, status=400 if form.errors else 200
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from segments.models import Event, Person
 from segments.selectors import PeopleQuery, parse_people_query
 from tests.factories import MembershipFactory, WorkspaceFactory
 from tests.segments.factories_ui import (
@@ -183,7 +185,7 @@ def test_pagination_is_fifty_a_page_and_keeps_the_query(browser, workspace):
     assert row_ids(first) == [f"u_{i:03d}" for i in range(50)]
     body = first.content.decode()
     assert "Page 1 of 2" in body
-    assert 'href="?q=plan%3Dpro&amp;page=2"' in body
+    assert 'href="/people/?q=plan%3Dpro&amp;page=2"' in body
     second = browser.get(PEOPLE, {"q": "plan=pro", "page": 2})
     assert row_ids(second) == [f"u_{i:03d}" for i in range(50, 60)]
     assert "showing 51\u201360" in second.content.decode()
@@ -389,3 +391,118 @@ def test_account_page_shows_traits_and_members(browser, workspace):
 def test_another_workspaces_account_is_404(browser):
     stranger = AccountFactory(workspace=WorkspaceFactory())
     assert browser.get(reverse("segments:account", args=[stranger.pk])).status_code == 404
+
+
+# --- CSV upload ---------------------------------------------------------------
+
+IMPORT = reverse("segments:people-import")
+
+
+def csv_file(text: str, name: str = "upload.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_researchers_see_the_import_form_viewers_do_not(client, workspace):
+    researcher = MembershipFactory(workspace=workspace, role=Role.RESEARCHER).user
+    viewer = MembershipFactory(workspace=workspace, role=Role.VIEWER).user
+    client.force_login(researcher)
+    assert f'action="{IMPORT}"' in client.get(PEOPLE).content.decode()
+    client.force_login(viewer)
+    assert f'action="{IMPORT}"' not in client.get(PEOPLE).content.decode()
+
+
+def test_viewer_cannot_upload(client, workspace):
+    viewer = MembershipFactory(workspace=workspace, role=Role.VIEWER).user
+    client.force_login(viewer)
+    response = client.post(IMPORT, {"kind": "people", "file": csv_file("user_id,plan\nv1,pro\n")})
+    assert response.status_code == 403
+    assert Person.objects.count() == 0
+
+
+def test_import_is_post_only(browser):
+    assert browser.get(IMPORT).status_code == 405
+
+
+def test_people_csv_is_imported_with_typed_traits(browser, workspace):
+    upload = csv_file("user_id,plan,seats,zip\nc1,pro,5,02139\nc2,free,1,10001\n")
+    response = browser.post(IMPORT, {"kind": "people", "file": upload})
+    assert response.status_code == 200
+    result = response.context["import_result"]
+    assert (result.imported, result.error_count) == (2, 0)
+    body = response.content.decode()
+    assert "Import finished" in body
+    assert "<dt>People imported</dt><dd>2</dd>" in body
+    person = Person.objects.get(workspace=workspace, user_id="c1")
+    assert person.traits == {"plan": "pro", "seats": 5, "zip": "02139"}
+    # The freshly imported people are listed under the result.
+    assert sorted(row_ids(response)) == ["c1", "c2"]
+
+
+def test_events_csv_reports_bad_rows_by_line(browser, workspace):
+    upload = csv_file(
+        "user_id,event,timestamp,properties,message_id\n"
+        'e1,Order Completed,2026-11-01T10:00:00Z,"{""amount"": 49}",m1\n'
+        "e1,Order Completed,not-a-time,,m2\n"
+        'e2,Logged In,2026-11-02T10:00:00Z,"{oops",m3\n'
+        "e2,Logged In,2026-11-02T11:00:00Z,,m4\n"
+    )
+    response = browser.post(IMPORT, {"kind": "events", "file": upload})
+    assert response.status_code == 200
+    result = response.context["import_result"]
+    assert result.imported == 2
+    assert [line for line, _ in result.errors] == [3, 4]
+    body = response.content.decode()
+    assert "Imported, with 2 rows left out" in body
+    assert '<td class="num">3</td>' in body
+    assert '<td class="num">4</td>' in body
+    assert "properties is not valid JSON." in body
+    assert Event.objects.filter(workspace=workspace).count() == 2
+    again = browser.post(IMPORT, {"kind": "events", "file": csv_file(upload_text(upload))})
+    assert (again.context["import_result"].imported, again.context["import_result"].duplicates) == (
+        0,
+        2,
+    )
+    assert Event.objects.filter(workspace=workspace).count() == 2
+
+
+def upload_text(upload: SimpleUploadedFile) -> str:
+    upload.seek(0)
+    return upload.read().decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "people"}, "Choose a CSV file to upload."),
+        ({"file": "missing-kind"}, "Choose whether the file holds people or events."),
+        ({"kind": "people", "file": "empty"}, "The file is empty"),
+    ],
+)
+def test_invalid_upload_is_400_with_a_message(browser, workspace, data, message):
+    if data.get("file") == "missing-kind":
+        data = {"file": csv_file("user_id\nx\n")}
+    elif data.get("file") == "empty":
+        data = {"kind": "people", "file": csv_file("")}
+    response = browser.post(IMPORT, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert message in body
+    assert '<details class="disclosure" id="import" open>' in body
+    assert Person.objects.filter(workspace=workspace).count() == 0
+
+
+def test_a_bad_header_is_reported_on_line_one(browser, workspace):
+    response = browser.post(IMPORT, {"kind": "events", "file": csv_file("who,what\na,b\n")})
+    assert response.status_code == 200
+    assert [line for line, _ in response.context["import_result"].errors] == [1]
+    assert Event.objects.filter(workspace=workspace).count() == 0
+
+
+def test_upload_lands_in_the_current_workspace_only(browser, workspace):
+    other = WorkspaceFactory()
+    browser.post(IMPORT, {"kind": "people", "file": csv_file("user_id\nmine\n")})
+    assert list(Person.objects.filter(workspace=workspace).values_list("user_id", flat=True)) == [
+        "mine"
+    ]
+    assert Person.objects.filter(workspace=other).count() == 0
