@@ -84,6 +84,8 @@ def test_empty_workspace_says_what_to_do_next(browser):
     assert f'href="{reverse("settings")}"' in body
     assert f'href="{reverse("api-docs")}"' in body
     assert 'aria-current="page">People</a>' in body
+    # Nothing to search yet, so no search box.
+    assert 'id="people-q"' not in body
 
 
 def test_lists_people_most_recently_seen_first_with_account(browser, workspace):
