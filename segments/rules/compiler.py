@@ -161,7 +161,8 @@ def account_ids(scope: SQL, having: SQL, ctx: Context) -> SQL:
 
 
 def event_scope(node: dict[str, Any], ctx: Context, *, with_where: bool) -> SQL:
-    """The events an event condition aggregates: name, window, filters, numeric property."""
+    """The events an event condition aggregates: name, window, filters. (Events without a
+    numeric `property` stay in: SUM/AVG/MIN/MAX skip the NULL their value reads as.)"""
     time = ctx.dialect.time
     conditions = [
         sql("e.workspace_id = {}", param(ctx.workspace_id)),
@@ -173,9 +174,6 @@ def event_scope(node: dict[str, Any], ctx: Context, *, with_where: bool) -> SQL:
         conditions.append(sql("e.timestamp >= {}", time(since)))
     if with_where:
         conditions.extend(where_filters(node, ctx))
-    if node.get("agg") in g.PROPERTY_AGGREGATES:
-        number = ctx.dialect.json_number("e.properties", node["property"])
-        conditions.append(sql("{} IS NOT NULL", number))
     return join(" AND ", conditions)
 
 
@@ -193,7 +191,8 @@ def where_filters(node: dict[str, Any], ctx: Context) -> list[SQL]:
 
 
 class AggregateCompiler:
-    """The SQL aggregate of one event condition, evaluated per group of events."""
+    """The SQL aggregate of one event condition, evaluated per group of events; NULL
+    when undefined (avg/min/max without a numeric value)."""
 
     def compile(self, node: dict[str, Any], ctx: Context) -> SQL:
         agg, d = node.get("agg", "count"), ctx.dialect

@@ -66,7 +66,8 @@ class Dialect:
         raise NotImplementedError
 
     def total(self, expression: SQL) -> SQL:
-        return sql("SUM({})", expression)
+        """A sum that is 0, not NULL, when no value is a number."""
+        return sql("COALESCE(SUM({}), 0)", expression)
 
 
 class PostgresDialect(Dialect):
@@ -92,7 +93,11 @@ class PostgresDialect(Dialect):
         )
 
     def json_number(self, doc: str, key: str) -> SQL:
-        return self._typed(doc, key, "number", "CAST({} AS numeric)")
+        return sql(
+            "CASE WHEN jsonb_typeof({}) = 'number' THEN CAST({} AS numeric) END",
+            self._get(doc, key),
+            self._get(doc, key),
+        )
 
     def json_string(self, doc: str, key: str) -> SQL:
         return self._typed(doc, key, "string", "{}")
