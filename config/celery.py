@@ -25,6 +25,10 @@ app.conf.task_routes = {
 # Every periodic job lives here, in one place.
 app.conf.beat_schedule = {
     "segments.refresh_due": {"task": "segments.refresh_due", "schedule": 5 * 60},
+    "segments.prune_inbound_deliveries": {
+        "task": "segments.prune_inbound_deliveries",
+        "schedule": 60 * 60,
+    },
     "workspaces.expire_member_invites": {
         "task": "workspaces.expire_member_invites",
         "schedule": 60 * 60,

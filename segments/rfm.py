@@ -191,16 +191,7 @@ def compute(*, segment: Segment, as_of: datetime) -> MembershipDiff:
     dialect.prepare()
     spec = validate(segment.definition)
     scored = scored_sql(spec, workspace_id=segment.workspace_id, as_of=as_of, dialect=dialect)
-    include = spec["include"]
-    members = (
-        sql(
-            "SELECT t.pid AS person_id FROM ({}) t WHERE t.tier IN ({})",
-            scored,
-            join(", ", (param(t) for t in include)),
-        )
-        if include
-        else sql("SELECT t.pid AS person_id FROM ({}) t", scored)
-    )
+    members = _members(spec, scored)
     with transaction.atomic():
         diff = apply_members(
             segment=segment, members_sql=members.text, members_params=list(members.params)
@@ -215,3 +206,31 @@ def compute(*, segment: Segment, as_of: datetime) -> MembershipDiff:
         with connection.cursor() as cursor:
             cursor.execute(update.text, list(update.params))
     return diff
+
+
+def preview(
+    definition: dict[str, Any], *, workspace_id: int, as_of: datetime, sample: int = 20
+) -> dict[str, Any]:
+    """Size and a sample of user ids of an RFM definition, without saving anything."""
+    dialect = dialect_for(connection)
+    dialect.prepare()
+    spec = validate(definition)
+    scored = scored_sql(spec, workspace_id=workspace_id, as_of=as_of, dialect=dialect)
+    members = _members(spec, scored)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({members.text}) c", list(members.params))  # noqa: S608
+        (size,) = cursor.fetchone()
+        cursor.execute(
+            f"SELECT sp.user_id FROM segments_person sp WHERE sp.id IN ({members.text}) "  # noqa: S608
+            "AND sp.user_id IS NOT NULL ORDER BY sp.id LIMIT %s",
+            [*members.params, sample],
+        )
+        return {"size": size, "sample": [row[0] for row in cursor.fetchall()]}
+
+
+def _members(spec: dict[str, Any], scored: SQL) -> SQL:
+    """`person_id`s of the scored purchasers in the included tiers (all tiers if none)."""
+    if not spec["include"]:
+        return sql("SELECT t.pid AS person_id FROM ({}) t", scored)
+    tiers = join(", ", (param(tier) for tier in spec["include"]))
+    return sql("SELECT t.pid AS person_id FROM ({}) t WHERE t.tier IN ({})", scored, tiers)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from segments import clusters, metrics, rfm
+from segments import clusters, inbound, metrics, rfm
 from segments.membership import (
     MembershipDiff,
     apply_members,
     change_members,
     person_ids_for_user_ids,
 )
-from segments.models import Person, Segment, SegmentKind
+from segments.models import InboundDelivery, Person, Segment, SegmentKind
 from segments.rules import compile_rule, validate_definition
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
@@ -88,7 +90,12 @@ def segment_create(
         raise ServiceError("A segment needs a name.", field="name")
     definition = validate_segment_definition(workspace=workspace, kind=kind, definition=definition)
     segment = Segment.objects.create(
-        workspace=workspace, name=name[:200], kind=kind, definition=definition, playbook=playbook
+        workspace=workspace,
+        name=name[:200],
+        kind=kind,
+        definition=definition,
+        playbook=playbook,
+        webhook_secret="whsec_" + secrets.token_urlsafe(32) if kind == SegmentKind.EXTERNAL else "",
     )
     if kind == SegmentKind.STATIC:
         segment_compute(segment=segment)
@@ -188,3 +195,59 @@ def segment_members_push(*, segment: Segment, add: list[str], remove: list[str])
     diff = change_members(segment=segment, add=adding, remove=removing)
     metrics.record(segment, diff, now=segment.computed_at or timezone.now())
     return diff
+
+
+class ReplayError(ServiceError):
+    """A signed delivery that was already accepted."""
+
+
+def segment_webhook_receive(
+    *,
+    segment: Segment,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    action: str = "add",
+    user_id_property: str = "user_id",
+) -> MembershipDiff:
+    """Verify a signed inbound delivery, refuse replays, and apply its member changes."""
+    inbound.verify(
+        secret=segment.webhook_secret,
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        now=timezone.now().timestamp(),
+    )
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ServiceError("The body is not valid JSON.") from exc
+    add, remove = inbound.changes_from_payload(
+        payload, action=action, user_id_property=user_id_property
+    )
+    try:
+        with transaction.atomic():
+            # The action rides in the URL, outside the signed body: one signed body may be
+            # delivered once per action (HubSpot enrol and un-enrol workflows).
+            key = f"{action}:{str(signature).strip()}"[:80]
+            InboundDelivery.objects.create(segment=segment, signature=key)
+            return segment_members_push(segment=segment, add=add, remove=remove)
+    except IntegrityError as exc:
+        raise ReplayError("This delivery was already received; sign each request anew.") from exc
+
+
+@transaction.atomic
+def segment_webhook_secret_rotate(*, segment: Segment) -> str:
+    if segment.kind != SegmentKind.EXTERNAL:
+        raise ServiceError("Only external segments receive webhooks.")
+    segment.webhook_secret = "whsec_" + secrets.token_urlsafe(32)
+    segment.save(update_fields=["webhook_secret"])
+    return segment.webhook_secret
+
+
+def inbound_deliveries_prune(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Deliveries past the timestamp tolerance can never be replayed; drop them."""
+    deleted, _ = InboundDelivery.objects.filter(
+        received_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

@@ -30,3 +30,8 @@ def refresh_due() -> int:
     for workspace_id in due:
         refresh_workspace.delay(workspace_id=workspace_id)
     return len(due)
+
+
+@shared_task(name="segments.prune_inbound_deliveries", time_limit=120, soft_time_limit=110)
+def prune_inbound_deliveries() -> int:
+    return services.inbound_deliveries_prune()

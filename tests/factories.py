@@ -4,12 +4,14 @@ register it in WORKSPACE_FACTORIES, keyed by model, with a builder taking the wo
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 
+from segments.models import Account, Event, Person, Segment, SegmentKind, SegmentMembership
 from workspaces import services
 from workspaces.models import ApiKey, KeyScope, Membership, Role, Workspace
 
@@ -52,10 +54,7 @@ WORKSPACE_FACTORIES: dict[type[Model], Callable[[Workspace], Any]] = {
 }
 
 
-# --- people, accounts, events (segments) ---
-from datetime import UTC, datetime  # noqa: E402
-
-from segments.models import Account, Event, Person  # noqa: E402
+# --- people, accounts, events, segments ---
 
 
 class AccountFactory(factory.django.DjangoModelFactory):
@@ -88,10 +87,38 @@ class EventFactory(factory.django.DjangoModelFactory):
     message_id = factory.Sequence(lambda n: f"msg-{n}")
 
 
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    kind = SegmentKind.RULE
+    definition = factory.LazyFunction(lambda: {"event": "Pricing Page Viewed"})
+    playbook = "Offer a demo call"
+
+
+class SegmentMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SegmentMembership
+
+    segment = factory.SubFactory(SegmentFactory)
+    person = factory.SubFactory(
+        PersonFactory, workspace=factory.SelfAttribute("..segment.workspace")
+    )
+    entered_at = factory.LazyFunction(lambda: datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def segment_with_member(ws: Workspace) -> Segment:
+    membership = SegmentMembershipFactory(segment=SegmentFactory(workspace=ws))
+    return membership.segment
+
+
 WORKSPACE_FACTORIES.update(
     {
         Account: lambda ws: AccountFactory(workspace=ws),
         Person: lambda ws: PersonFactory(workspace=ws),
         Event: lambda ws: EventFactory(person=PersonFactory(workspace=ws)),
+        Segment: segment_with_member,
     }
 )

@@ -1,0 +1,223 @@
+"""Segments API: CRUD, preview, compute, members, overlap and the signed inbound webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from segments import overlap, rfm, services
+from segments.membership import person_ids_for_user_ids
+from segments.models import Segment, SegmentKind, SegmentMembership
+from segments.rules import preview as rule_preview
+from segments.segment_serializers import (
+    ComputeResultSerializer,
+    ComputeSerializer,
+    MembersPushSerializer,
+    OverlapSerializer,
+    PreviewResultSerializer,
+    PreviewSerializer,
+    SegmentCreatedSerializer,
+    SegmentCreateSerializer,
+    SegmentMemberSerializer,
+    SegmentSerializer,
+    SegmentUpdateSerializer,
+)
+from workspaces.scoping import WorkspaceExemptAPIView, WorkspaceViewSet
+from workspaces.services import ServiceError
+
+
+def _diff(diff: Any) -> dict[str, int]:
+    return {"size": diff.size, "entered": diff.entered, "exited": diff.exited}
+
+
+class SegmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, WorkspaceViewSet
+):
+    """Behavioral segments of the workspace."""
+
+    queryset = Segment.objects.all().order_by("name", "id")
+    serializer_class = SegmentSerializer
+    filterset_fields = ["kind", "is_active", "parent"]
+
+    @extend_schema(request=SegmentCreateSerializer, responses={201: SegmentCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SegmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        segment = services.segment_create(workspace=self.workspace, **data.validated_data)
+        body = SegmentCreatedSerializer(segment).data
+        if segment.kind != SegmentKind.EXTERNAL:
+            body["webhook_secret"] = None
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SegmentUpdateSerializer, responses={200: SegmentSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        segment = self.get_object()
+        data = SegmentUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        segment = services.segment_update(segment=segment, **data.validated_data)
+        return Response(SegmentSerializer(segment).data)
+
+    @extend_schema(request=SegmentUpdateSerializer, responses={200: SegmentSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=PreviewSerializer, responses={200: PreviewResultSerializer})
+    @action(detail=False, methods=["post"], url_path="preview")
+    def preview(self, request: Request) -> Response:
+        """Size and a sample of members of a definition, without saving anything."""
+        data = PreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind, definition = data.validated_data["kind"], data.validated_data["definition"]
+        as_of = data.validated_data["as_of"] or timezone.now()
+        services.validate_segment_definition(
+            workspace=self.workspace, kind=kind, definition=definition
+        )
+        if kind == SegmentKind.RULE:
+            result = rule_preview(definition, workspace=self.workspace, as_of=as_of)
+        elif kind == SegmentKind.RFM:
+            result = rfm.preview(definition, workspace_id=self.workspace.pk, as_of=as_of)
+        elif kind == SegmentKind.STATIC:
+            user_ids = definition.get("user_ids", [])
+            _found, missing = person_ids_for_user_ids(
+                workspace_id=self.workspace.pk, user_ids=user_ids
+            )
+            known = [u for u in dict.fromkeys(user_ids) if u not in set(missing)]
+            result = {"size": len(known), "sample": known[:20]}
+        else:
+            raise ServiceError(
+                f"Preview is available for rule, RFM and static segments, not {kind}."
+            )
+        return Response(result)
+
+    @extend_schema(request=ComputeSerializer, responses={200: ComputeResultSerializer})
+    @action(detail=True, methods=["post"], url_path="compute")
+    def compute(self, request: Request, pk: str | None = None) -> Response:
+        """Recompute membership now, or as of `as_of`; says who entered and exited."""
+        segment = self.get_object()
+        data = ComputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        diff = services.segment_compute(segment=segment, as_of=data.validated_data["as_of"])
+        return Response(_diff(diff))
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: SegmentMemberSerializer(many=True)},
+        description="Current members (paginated); RFM members carry their scores.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=MembersPushSerializer,
+        responses={200: ComputeResultSerializer},
+        description="External segments: add and remove members by user id.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="members")
+    def members(self, request: Request, pk: str | None = None) -> Response:
+        segment = self.get_object()
+        if request.method == "POST":
+            data = MembersPushSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            diff = services.segment_members_push(segment=segment, **data.validated_data)
+            return Response(_diff(diff))
+        rows: QuerySet[SegmentMembership] = (
+            SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True)
+            .select_related("person")
+            .order_by("-entered_at", "-id")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SegmentMemberSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: SegmentCreatedSerializer})
+    @action(detail=True, methods=["post"], url_path="webhook-secret")
+    def webhook_secret(self, request: Request, pk: str | None = None) -> Response:
+        """External segments: issue a new webhook secret (the old one stops working)."""
+        segment = self.get_object()
+        secret = services.segment_webhook_secret_rotate(segment=segment)
+        return Response({**SegmentSerializer(segment).data, "webhook_secret": secret})
+
+    @extend_schema(responses={200: OverlapSerializer})
+    @action(detail=False, methods=["get"], url_path="overlap", pagination_class=None)
+    def overlap(self, request: Request) -> Response:
+        """Pairwise Jaccard overlap of active segments, with merge and playbook warnings."""
+        return Response(overlap.overlap(workspace_id=self.workspace.pk))
+
+
+class RawBodyParser(BaseParser):
+    """Leaves the body as bytes: the signature covers the exact bytes sent."""
+
+    media_type = "*/*"
+
+    # The body stays bytes on purpose, hence the narrower return type.
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> bytes:
+        return stream.read() if stream is not None else b""
+
+
+class SegmentWebhookApi(WorkspaceExemptAPIView):
+    """Signed inbound webhook of an external segment (HMAC-SHA256 over `timestamp.body`)."""
+
+    workspace_exempt_reason = (
+        "The segment's webhook secret is the credential; see segments/inbound.py."
+    )
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawBodyParser]
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: ComputeResultSerializer},
+        parameters=[
+            OpenApiParameter("X-Motive-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(
+                "X-Motive-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='"sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>"',
+            ),
+            OpenApiParameter(
+                "action",
+                str,
+                enum=["add", "remove"],
+                description="HubSpot payloads: what the contacts are for.",
+            ),
+            OpenApiParameter(
+                "user_id_property",
+                str,
+                description="HubSpot payloads: the contact property with the user id.",
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        segment = (
+            Segment.objects.filter(pk=pk, kind=SegmentKind.EXTERNAL)
+            .exclude(webhook_secret="")
+            .first()
+        )
+        if segment is None:
+            raise exceptions.NotFound("Not found.")
+        try:
+            diff = services.segment_webhook_receive(
+                segment=segment,
+                timestamp=request.headers.get("X-Motive-Timestamp"),
+                signature=request.headers.get("X-Motive-Signature"),
+                body=request.data if isinstance(request.data, bytes) else b"",
+                action=request.query_params.get("action", "add"),
+                user_id_property=request.query_params.get("user_id_property", "user_id"),
+            )
+        except services.ReplayError as exc:
+            return Response({"error": exc.message, "detail": {"code": "replay"}}, status=409)
+        except services.inbound.SignatureError as exc:
+            return Response({"error": exc.message, "detail": {"code": "bad_signature"}}, status=401)
+        return Response(_diff(diff))
