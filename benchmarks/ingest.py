@@ -1,0 +1,268 @@
+"""Ingestion benchmark (issue 3): HTTP batch endpoint vs raw COPY, single /track, CSV import.
+
+Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/motive).
+Creates and drops its own database `<name>_bench_ingest`, runs gunicorn with 2
+workers on 127.0.0.1 only, and stops everything it started, whatever happens.
+Bounded: every phase has a time limit. Sizes can be reduced with env vars
+BENCH_EVENTS, BENCH_TRACK_REQUESTS, BENCH_CSV_ROWS.
+
+  (a) BENCH_EVENTS events through POST /api/v1/ingest/batch, 100 per batch,
+      CLIENTS concurrent clients → events/s
+  (b) the same rows loaded by COPY into segments_event in the same run → rows/s, ratio
+  (c) single-event POST /api/v1/ingest/track → requests/s and p99 latency
+  (d) manage.py import_events of a BENCH_CSV_ROWS-row CSV → seconds and peak RSS
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+EVENTS = int(os.environ.get("BENCH_EVENTS", "200000"))
+BATCH = 100
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+USERS = 20_000
+TRACK_REQUESTS = int(os.environ.get("BENCH_TRACK_REQUESTS", "5000"))
+CSV_ROWS = int(os.environ.get("BENCH_CSV_ROWS", "1000000"))
+PHASE_TIMEOUT = 600
+# The import command in a process that reports its own peak memory.
+MEASURED_IMPORT = (
+    "import resource, sys, django; django.setup(); "
+    "from django.core.management import call_command; "
+    "call_command('import_events', sys.argv[1], workspace=int(sys.argv[2])); "
+    "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+NAMES = ["Pricing Page Viewed", "Report Created", "Order Completed", "Teammate Invited"]
+
+
+def database_urls() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motive")
+    parts = urlsplit(base)
+    if parts.hostname not in {"127.0.0.1", "localhost"}:
+        sys.exit("benchmarks/ingest.py only runs against a local PostgreSQL (127.0.0.1).")
+    name = (parts.path.lstrip("/") or "motive") + "_bench_ingest"
+    return urlunsplit(parts._replace(path="/" + name)), name
+
+
+def psql_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    admin = url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_batches(seed: int, count: int, prefix: str) -> list[bytes]:
+    rng = random.Random(seed)
+    base = datetime.now(UTC) - timedelta(days=30)
+    bodies = []
+    for b in range(count):
+        items = []
+        for i in range(BATCH):
+            ts = base + timedelta(seconds=rng.randrange(30 * 86400))
+            items.append(
+                {
+                    "type": "track",
+                    "userId": f"u_{rng.randrange(USERS)}",
+                    "event": rng.choice(NAMES),
+                    "properties": {"amount": round(rng.random() * 100, 2), "plan": "pro"},
+                    "timestamp": ts.isoformat(),
+                    "messageId": f"{prefix}-{b}-{i}",
+                }
+            )
+        bodies.append(json.dumps({"batch": items}).encode())
+    return bodies
+
+
+def client_run(args: tuple[int, str, list[bytes], str]) -> list[float]:
+    port, key, bodies, path = args
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    latencies = []
+    for body in bodies:
+        start = time.perf_counter()
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{response.status}: {payload[:300]!r}")
+        latencies.append(time.perf_counter() - start)
+    conn.close()
+    return latencies
+
+
+def run_clients(port: int, key: str, bodies: list[bytes], path: str) -> tuple[float, list[float]]:
+    shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(CLIENTS) as pool:
+        results = list(pool.map(client_run, [(port, key, s, path) for s in shares]))
+    elapsed = time.perf_counter() - start
+    return elapsed, sorted(lat for part in results for lat in part)
+
+
+def copy_baseline(url: str, workspace: int) -> float:
+    """COPY as many rows as phase (a) stored, into the same table, with fresh message ids."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        people = [row[0] for row in conn.execute("SELECT id FROM segments_person LIMIT 20000")]
+        rng = random.Random(7)
+        now = datetime.now(UTC)
+        rows = [
+            (
+                workspace,
+                rng.choice(people),
+                rng.choice(NAMES),
+                json.dumps({"amount": round(rng.random() * 100, 2), "plan": "pro"}),
+                now - timedelta(seconds=rng.randrange(30 * 86400)),
+                f"copy-{i}",
+                now,
+            )
+            for i in range(EVENTS)
+        ]
+        start = time.perf_counter()
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY segments_event (workspace_id, person_id, name, properties, timestamp, "
+                "message_id, received_at) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+def write_csv(path: Path) -> None:
+    rng = random.Random(3)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("user_id,event,timestamp,properties,message_id\n")
+        for i in range(CSV_ROWS):
+            ts = (base + timedelta(seconds=rng.randrange(300 * 86400))).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            amount = round(rng.random() * 100, 2)
+            out.write(
+                f'c_{rng.randrange(50_000)},{rng.choice(NAMES)},{ts},"{{""amount"": {amount}}}",'
+                f"csv-{i}\n"
+            )
+
+
+def main() -> int:
+    url, name = database_urls()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "benchmark-only-not-a-secret-0123456789abcdef0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
+    psql_admin(url, f'CREATE DATABASE "{name}"')
+    server = None
+    try:
+        subprocess.run(
+            [PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300
+        )
+        created = subprocess.run(
+            [PY, "manage.py", "createworkspace", "Bench", "--email", "bench@example.com",
+             "--password", "bench-password-1"],
+            cwd=ROOT, env=env, check=True, timeout=120, capture_output=True, text=True,
+        )  # fmt: skip
+        info = json.loads(created.stdout.strip().splitlines()[-1])
+        port = free_port()
+        server = subprocess.Popen(
+            [str(Path(PY).parent / "gunicorn"), "config.wsgi", "-w", "2",
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.time() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+
+        # Warm both workers and create the people, then measure.
+        run_clients(port, info["ingest_key"], make_batches(1, 40, "warm"), "/api/v1/ingest/batch")
+        bodies = make_batches(2, EVENTS // BATCH, "a")
+        elapsed, latencies = run_clients(port, info["ingest_key"], bodies, "/api/v1/ingest/batch")
+        api_rate = EVENTS / elapsed
+        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+        print(f"(a) batch API: {EVENTS} events in {elapsed:.1f}s = {api_rate:,.0f} events/s "
+              f"({CLIENTS} clients, {BATCH}/batch, p99 {p99:.0f} ms/request)")  # fmt: skip
+
+        copy_seconds = copy_baseline(url, info["workspace"])
+        copy_rate = EVENTS / copy_seconds
+        print(f"(b) COPY: {EVENTS} rows in {copy_seconds:.1f}s = {copy_rate:,.0f} rows/s; "
+              f"API/COPY = {api_rate / copy_rate:.2f}")  # fmt: skip
+
+        singles = []
+        rng = random.Random(5)
+        for i in range(TRACK_REQUESTS):
+            item = {"userId": f"u_{rng.randrange(USERS)}", "event": "Clicked",
+                    "properties": {"x": i}, "messageId": f"t-{i}"}  # fmt: skip
+            singles.append(json.dumps(item).encode())
+        elapsed, latencies = run_clients(port, info["ingest_key"], singles, "/api/v1/ingest/track")
+        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+        print(f"(c) /ingest/track: {TRACK_REQUESTS} requests in {elapsed:.1f}s = "
+              f"{TRACK_REQUESTS / elapsed:,.0f} requests/s, p99 {p99:.1f} ms")  # fmt: skip
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        server = None
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "events.csv"
+            write_csv(path)
+            start = time.perf_counter()
+            done = subprocess.run(
+                [PY, "-c", MEASURED_IMPORT, str(path), str(info["workspace"])],
+                cwd=ROOT, env=env, check=True, timeout=PHASE_TIMEOUT, capture_output=True,
+                text=True,
+            )  # fmt: skip
+            seconds = time.perf_counter() - start
+            lines = done.stdout.strip().splitlines()
+            peak_mb = int(lines[-1].split()[-1]) / 1024
+            print(f"(d) import_events: {CSV_ROWS} rows in {seconds:.1f}s "
+                  f"({CSV_ROWS / seconds:,.0f} rows/s), peak RSS {peak_mb:.0f} MB")  # fmt: skip
+            print(f"    {lines[0]}")
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        psql_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
