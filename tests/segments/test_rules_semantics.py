@@ -229,6 +229,18 @@ def test_trait_keys_are_flat_keys_whatever_they_contain(key: str) -> None:
     assert users(built, {"trait": key, "op": "contains", "value": "ric"}) == ["u0"]
 
 
+@pytest.mark.parametrize(
+    ("op", "value"), [("eq", "Größe über €"), ("contains", "über"), ("in", ["x", "Größe über €"])]
+)
+def test_non_ascii_values_compare_as_text(op: str, value: Any) -> None:
+    built = build_world(
+        WorldSpec(people=[PersonSpec({"size": "Größe über €"}), PersonSpec({"size": "Grosse"})])
+    )
+    assert users(built, {"trait": "size", "op": op, "value": value}) == ["u0"]
+    listed = build_world(WorldSpec(people=[PersonSpec({"tags": ["über", "b"]})]), name="Lists")
+    assert users(listed, {"trait": "tags", "op": "contains", "value": "über"}) == ["u0"]
+
+
 def test_numbers_compare_as_numbers_in_event_properties() -> None:
     built = build_world(
         WorldSpec(
