@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from django.db import connections
 from django.utils import timezone
@@ -65,6 +65,10 @@ class Context:
         alias = f"rj{len(self.joins) + 1}"
         self.joins.append(sql(f"LEFT JOIN ({{}}) {alias} ON {alias}.pid = rp.id", ids))
         return SQL(f"({alias}.pid IS {'NOT ' if positive else ''}NULL)")
+
+
+class NodeCompiler(Protocol):
+    def compile(self, node: dict[str, Any], ctx: Context) -> SQL: ...
 
 
 def compile_node(node: dict[str, Any], ctx: Context) -> SQL:
@@ -210,7 +214,7 @@ class AggregateCompiler:
         return d.ratio(sql("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", matching), SQL("COUNT(*)"))
 
 
-COMPILERS: dict[str, Any] = {
+COMPILERS: dict[str, NodeCompiler] = {
     "all": AllCompiler(),
     "any": AnyCompiler(),
     "not": NotCompiler(),
