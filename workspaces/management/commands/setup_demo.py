@@ -43,6 +43,13 @@ class Command(BaseCommand):
             workspace=workspace.pk,
             stdout=io.StringIO() if options["json"] else self.stdout,
         )
+        # One example segment of each computed kind, with playbooks (once). By command
+        # name, not import: workspaces sits upstream of segments in the data flow.
+        call_command(
+            "load_demo_segments",
+            workspace=workspace.pk,
+            stdout=io.StringIO() if options["json"] else self.stdout,
+        )
         # Keys are shown once; the demo mints a fresh pair each run and revokes the old.
         for key in ApiKey.objects.filter(workspace=workspace, revoked_at__isnull=True):
             services.api_key_revoke(key=key)
