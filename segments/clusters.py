@@ -8,7 +8,7 @@ built by the database; this module is the numeric core on top of it:
 2. every column is standardized (mean 0, sd 1; a constant column stays 0);
 3. k-means (scikit-learn, `n_init=10`, seeded) with k given, or `"auto"`: the k
    in 2..8 with the best silhouette score (computed on a seeded sample of at most
-   5,000 rows, so choosing k stays fast at 100k people);
+   5,000 rows in 64 MB chunks, so choosing k stays fast and small at 100k people);
 4. each cluster gets a profile (its size, the mean raw value of every feature
    and the z-score of that mean against the whole population) and a name from
    its most distinctive features, e.g. "Heavy Report Exported, rare Logged In",
@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
@@ -94,7 +95,9 @@ def _silhouette(data: np.ndarray, labels: np.ndarray, seed: int) -> float:
     if len(set(labels.tolist())) < 2:
         return -1.0
     size = min(len(data), SILHOUETTE_SAMPLE)
-    return float(silhouette_score(data, labels, sample_size=size, random_state=seed))
+    # Pairwise distances are computed in chunks of at most 64 MB, not sklearn's 1 GB default.
+    with config_context(working_memory=64):
+        return float(silhouette_score(data, labels, sample_size=size, random_state=seed))
 
 
 def choose_k(data: np.ndarray, seed: int) -> tuple[int, np.ndarray, dict[int, float]]:
