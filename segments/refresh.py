@@ -77,6 +77,11 @@ def due_workspaces(*, now: datetime | None = None) -> list[int]:
     return due
 
 
+# Per process: until when a refresh is known to be queued, so the ingest hot path
+# skips the database while one is pending.
+_queued_until: dict[int, datetime] = {}
+
+
 def request_refresh(*, workspace_id: int, now: datetime | None = None) -> bool:
     """Ask for a refresh soon (after new data); at most one is queued per minute.
 
@@ -86,12 +91,16 @@ def request_refresh(*, workspace_id: int, now: datetime | None = None) -> bool:
     from segments import tasks
 
     now = now or timezone.now()
+    known = _queued_until.get(workspace_id)
+    if known is not None and now < known:
+        return False
     SegmentRefresh.objects.get_or_create(workspace_id=workspace_id)
     claimed = (
         SegmentRefresh.objects.filter(workspace_id=workspace_id)
         .filter(Q(scheduled_until__isnull=True) | Q(scheduled_until__lt=now))
         .update(scheduled_until=now + DEBOUNCE)
     )
+    _queued_until[workspace_id] = now + DEBOUNCE
     if claimed:
         transaction.on_commit(
             lambda: tasks.refresh_workspace.apply_async(

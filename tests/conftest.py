@@ -37,3 +37,13 @@ def bearer_client(raw_key: str) -> APIClient:
 def api(full_key) -> APIClient:
     """An API client acting in `workspace` with a full key."""
     return bearer_client(full_key)
+
+
+@pytest.fixture(autouse=True)
+def _forget_queued_refreshes():
+    """The ingest path remembers queued refreshes per process; tests start clean."""
+    from segments import refresh
+
+    refresh._queued_until.clear()
+    yield
+    refresh._queued_until.clear()

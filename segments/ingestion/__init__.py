@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from segments import refresh
 from segments.ingestion.validation import ItemError, Message, validate_item
 from segments.ingestion.writer import write_messages
 from workspaces.models import Workspace
@@ -56,4 +57,7 @@ def ingest_items(
             workspace_id=workspace.pk, messages=messages, received_at=received_at
         )
         result.accepted, result.duplicates = written.accepted, written.duplicates
+    if result.accepted:
+        # New behavior may move people in or out of segments: recompute soon (debounced).
+        refresh.request_refresh(workspace_id=workspace.pk, now=received_at)
     return result

@@ -126,3 +126,42 @@ def test_compute_task_runs_on_a_redis_worker():
             time.sleep(0.1)
     segment.refresh_from_db()
     assert segment.size == 1 and segment.computed_at is not None
+
+
+def test_ingestion_requests_a_refresh_once_per_minute(
+    workspace_with_key, django_capture_on_commit_callbacks
+):
+    workspace, client = workspace_with_key
+    event = {
+        "type": "track",
+        "userId": "u1",
+        "event": "Signed Up",
+        "timestamp": timezone.now().isoformat(),
+    }
+    with (
+        mock.patch("segments.tasks.refresh_workspace.apply_async") as schedule,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = client.post(
+            "/api/v1/ingest/batch", {"batch": [event | {"messageId": "m1"}]}, format="json"
+        )
+        second = client.post(
+            "/api/v1/ingest/batch", {"batch": [event | {"messageId": "m2"}]}, format="json"
+        )
+        duplicate_only = client.post(
+            "/api/v1/ingest/batch", {"batch": [event | {"messageId": "m2"}]}, format="json"
+        )
+    assert [r.json()["accepted"] for r in (first, second, duplicate_only)] == [1, 1, 0]
+    assert schedule.call_count == 1
+    assert schedule.call_args.kwargs["kwargs"] == {"workspace_id": workspace.pk}
+    assert SegmentRefresh.objects.get(workspace=workspace).scheduled_until is not None
+
+
+@pytest.fixture
+def workspace_with_key(db):
+    from tests.conftest import bearer_client
+    from tests.factories import make_api_key
+    from workspaces.models import KeyScope
+
+    workspace = WorkspaceFactory()
+    return workspace, bearer_client(make_api_key(workspace, KeyScope.INGEST)[1])
