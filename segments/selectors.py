@@ -9,13 +9,35 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 
-from segments.models import Account, Event, Person, PersonAlias, SegmentMembership
+from segments import rfm
+from segments.models import (
+    Account,
+    Event,
+    Person,
+    PersonAlias,
+    Segment,
+    SegmentMembership,
+    SegmentSnapshot,
+)
+from segments.rules.dialects import dialect_for
 from workspaces.models import Workspace
 
 # `plan=pro`, `seats=5`, `beta=true`, `country="United States"`; keys may be namespaced.
@@ -145,3 +167,115 @@ def account_members(*, account: Account) -> QuerySet[Person]:
 
 def workspace_has_people(*, workspace: Workspace) -> bool:
     return Person.objects.filter(workspace=workspace).exists()
+
+
+# --- segments: what the list, the builder and the wizards read ---------------------
+
+SNAPSHOTS_SHOWN = 30
+
+
+def segment_list(*, workspace: Workspace) -> list[Segment]:
+    """Every segment of the workspace, each with its last 30 snapshots (oldest first) in
+    `recent_snapshots`: two queries however many segments there are."""
+    recent = SegmentSnapshot.objects.order_by("-computed_at", "-id")[:SNAPSHOTS_SHOWN]
+    segments: list[Segment] = list(
+        Segment.objects.filter(workspace=workspace)
+        .order_by("name", "id")
+        .prefetch_related(Prefetch("snapshots", queryset=recent, to_attr="latest_snapshots"))
+    )
+    for segment in segments:
+        segment.recent_snapshots = segment.latest_snapshots[::-1]  # type: ignore[attr-defined]
+    return segments
+
+
+def segment_get(*, workspace: Workspace, pk: int) -> Segment | None:
+    return Segment.objects.filter(workspace=workspace, pk=pk).select_related("parent").first()
+
+
+def segment_snapshots(*, segment: Segment) -> list[SegmentSnapshot]:
+    recent = SegmentSnapshot.objects.filter(segment=segment).order_by("-computed_at", "-id")
+    return list(recent[:SNAPSHOTS_SHOWN])[::-1]
+
+
+def segment_members(*, segment: Segment) -> QuerySet[SegmentMembership]:
+    """Current members, most recently entered first."""
+    return (
+        SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True)
+        .select_related("person")
+        .order_by("-entered_at", "-id")
+    )
+
+
+def segment_children(*, segment: Segment) -> list[Segment]:
+    return list(segment.children.order_by("definition__cluster", "id"))
+
+
+def segment_choices(*, workspace: Workspace, exclude: int | None = None) -> list[Segment]:
+    """Segments a rule may reference (cluster parents excluded: their children are the
+    groups a researcher means)."""
+    found = Segment.objects.filter(workspace=workspace).order_by("name", "id")
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return list(found.only("id", "name", "kind"))
+
+
+def event_names(*, workspace: Workspace, limit: int = 500) -> list[str]:
+    """The distinct event names of the workspace, for the builder's suggestions."""
+    names = (
+        Event.objects.filter(workspace=workspace)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return list(names[:limit])
+
+
+def _keys_of(documents: Any) -> list[str]:
+    keys: set[str] = set()
+    for document in documents:
+        if isinstance(document, dict):
+            keys.update(document)
+    return sorted(keys)
+
+
+def trait_keys(*, workspace: Workspace, sample: int = 1000) -> list[str]:
+    """Trait keys of the most recently seen people: suggestions, not a census."""
+    recent = Person.objects.filter(workspace=workspace).order_by("-last_seen", "-id")
+    return _keys_of(recent.values_list("traits", flat=True)[:sample])
+
+
+def account_trait_keys(*, workspace: Workspace, sample: int = 500) -> list[str]:
+    recent = Account.objects.filter(workspace=workspace).order_by("-updated_at", "-id")
+    return _keys_of(recent.values_list("traits", flat=True)[:sample])
+
+
+def event_property_keys(*, workspace: Workspace, sample: int = 1000) -> list[str]:
+    recent = Event.objects.filter(workspace=workspace).order_by("-timestamp", "-id")
+    return _keys_of(recent.values_list("properties", flat=True)[:sample])
+
+
+def rfm_grid(
+    definition: dict[str, Any], *, workspace: Workspace, as_of: datetime
+) -> dict[tuple[int, int], int]:
+    """Purchasers per (R, FM) cell of the 5 by 5 tier grid, from one grouped query over the
+    same scores the compute stores (`rfm.scored_sql`)."""
+    dialect = dialect_for(connection)
+    dialect.prepare()
+    spec = rfm.validate(definition)
+    bins = spec["bins"]
+    scored = rfm.scored_sql(spec, workspace_id=workspace.pk, as_of=as_of, dialect=dialect)
+
+    def five(column: str) -> str:
+        return f"((s.{column} * 5 + {bins - 1}) / {bins})"
+
+    query = (
+        f"SELECT {five('r')} AS r5, (({five('f')} + {five('m')} + 1) / 2) AS fm5, COUNT(*) "  # noqa: S608
+        f"FROM ({scored.text}) s GROUP BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, list(scored.params))
+        return {(int(r), int(fm)): int(n) for r, fm, n in cursor.fetchall()}
+
+
+def workspace_people_count(*, workspace: Workspace) -> int:
+    return Person.objects.filter(workspace=workspace).count()

@@ -1,4 +1,4 @@
-"""Web UI for segments, people and accounts: thin views over `segments.selectors`."""
+"""Web UI for people and accounts: thin views over `segments.selectors`."""
 
 from __future__ import annotations
 
@@ -39,11 +39,6 @@ def _render(
     context.setdefault("nav", "people")
     with timezone.override(request.workspace.time_zone):  # type: ignore[attr-defined]
         return render(request, template, context, status=status)
-
-
-@member_required()
-def segment_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "segments/segment_list.html")
 
 
 def _people_context(request: HttpRequest) -> dict[str, Any]:

@@ -1,0 +1,312 @@
+"""Template helpers for segments: sparklines, diverging bars, rules read as sentences,
+and validation paths in words."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+# --- charts ---------------------------------------------------------------------
+
+SPARK_W, SPARK_H, SPARK_PAD = 96, 24, 2
+
+
+@register.simple_tag
+def sparkline(sizes: Sequence[int], label: str = "Size") -> SafeString:
+    """An inline SVG line of sizes, oldest first, with a <title> that says what it shows."""
+    values = [int(v) for v in sizes]
+    if len(values) < 2:
+        return format_html('<span class="muted" title="{}">—</span>', "Not computed twice yet")
+    low, high = min(values), max(values)
+    spread = (high - low) or 1
+    step = (SPARK_W - 2 * SPARK_PAD) / (len(values) - 1)
+    points = " ".join(
+        f"{SPARK_PAD + i * step:.1f},"
+        f"{SPARK_H - SPARK_PAD - (v - low) * (SPARK_H - 2 * SPARK_PAD) / spread:.1f}"
+        for i, v in enumerate(values)
+    )
+    last_x, last_y = points.rsplit(" ", 1)[-1].split(",")
+    title = (
+        f"{label}: {values[0]:,} to {values[-1]:,} over the last {len(values)} computes "
+        f"(low {low:,}, high {high:,})"
+    )
+    return format_html(
+        '<svg class="sparkline" role="img" width="{}" height="{}" viewBox="0 0 {} {}">'
+        '<title>{}</title><polyline points="{}"/><circle cx="{}" cy="{}" r="2"/></svg>',
+        SPARK_W,
+        SPARK_H,
+        SPARK_W,
+        SPARK_H,
+        title,
+        points,
+        last_x,
+        last_y,
+    )
+
+
+BAR_W, BAR_H, BAR_LIMIT = 120, 14, 3.0
+
+
+@register.simple_tag
+def diverging_bar(z: float | None, label: str = "") -> SafeString:
+    """A bar left (below average) or right (above) of a centre line; |z| capped at 3."""
+    if z is None:
+        return format_html('<span class="muted">—</span>')
+    clipped = max(-BAR_LIMIT, min(BAR_LIMIT, float(z)))
+    half = BAR_W / 2
+    length = abs(clipped) / BAR_LIMIT * half
+    x = half if clipped >= 0 else half - length
+    tone = "bar-above" if clipped >= 0 else "bar-below"
+    words = "above" if z >= 0 else "below"
+    return format_html(
+        '<svg class="zbar" role="img" width="{}" height="{}" viewBox="0 0 {} {}">'
+        "<title>{}: {} standard deviations {} the average</title>"
+        '<rect class="{}" x="{}" y="2" width="{}" height="{}"/>'
+        '<line x1="{}" y1="0" x2="{}" y2="{}"/></svg>',
+        BAR_W,
+        BAR_H,
+        BAR_W,
+        BAR_H,
+        label,
+        f"{abs(float(z)):.2f}",
+        words,
+        tone,
+        f"{x:.1f}",
+        f"{max(length, 1.0):.1f}",
+        BAR_H - 4,
+        half,
+        half,
+        BAR_H,
+    )
+
+
+@register.filter
+def sizes(snapshots: Any) -> list[int]:
+    return [snapshot.size for snapshot in snapshots or []]
+
+
+@register.filter
+def percent(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%"
+
+
+@register.filter
+def number(value: Any) -> str:
+    """Numbers for tables: whole numbers with separators, others with two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—" if value is None else str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key) if isinstance(mapping, Mapping) else None
+
+
+# --- rules as sentences -----------------------------------------------------------
+
+COUNT_WORDS = {
+    "gte": "{} or more",
+    "gt": "more than {}",
+    "lte": "at most {}",
+    "lt": "fewer than {}",
+    "eq": "exactly {}",
+    "neq": "other than {}",
+}
+VALUE_WORDS = {
+    "gte": "is {} or more",
+    "gt": "is more than {}",
+    "lte": "is at most {}",
+    "lt": "is less than {}",
+    "eq": "is {}",
+    "neq": "is not {}",
+}
+OP_WORDS = {
+    "eq": "is",
+    "neq": "is not",
+    "gt": "is more than",
+    "gte": "is at least",
+    "lt": "is less than",
+    "lte": "is at most",
+    "contains": "contains",
+    "in": "is one of",
+    "is_set": "is set",
+    "is_not_set": "is not set",
+}
+AGG_WORDS = {
+    "sum": "total",
+    "avg": "average",
+    "min": "smallest",
+    "max": "largest",
+}
+TIME_PART_WORDS = {
+    "$hour": "hour of day",
+    "$weekday": "weekday",
+    "$month": "month",
+    "$date": "date",
+}
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return f"“{value}”"
+    if isinstance(value, list):
+        return ", ".join(_literal(v) for v in value)
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _op_phrase(op: str, value: Any) -> str:
+    words = OP_WORDS.get(op, op)
+    return words if op in {"is_set", "is_not_set"} else f"{words} {_literal(value)}"
+
+
+def _compare(value: Any, words: Mapping[str, str]) -> str:
+    if not isinstance(value, dict) or len(value) != 1:
+        return words["gte"].format(1)
+    ((cmp, operand),) = value.items()
+    if cmp == "between" and isinstance(operand, list) and len(operand) == 2:
+        verb = "" if words is COUNT_WORDS else "is "
+        return f"{verb}between {_literal(operand[0])} and {_literal(operand[1])}"
+    return words.get(cmp, cmp + " {}").format(_literal(operand))
+
+
+def _event(node: Mapping[str, Any]) -> str:
+    name = str(node.get("event", "?"))
+    agg = node.get("agg", "count")
+    value = node.get("value", {"gte": 1})
+    if agg == "count":
+        text = f"no {name}" if value == {"eq": 0} else f"{_compare(value, COUNT_WORDS)} {name}"
+    elif agg == "distinct_days":
+        text = f"{name} on {_compare(value, COUNT_WORDS)} different days"
+    elif agg in AGG_WORDS:
+        text = (
+            f"{AGG_WORDS[agg]} {node.get('property', '?')} of {name} {_compare(value, VALUE_WORDS)}"
+        )
+    elif agg == "days_since_last":
+        text = f"days since the last {name} {_compare(value, VALUE_WORDS)}"
+    elif agg == "days_since_first":
+        text = f"days since the first {name} {_compare(value, VALUE_WORDS)}"
+    elif agg == "share":
+        text = f"share of {name} {_compare(value, VALUE_WORDS)}"
+    else:
+        text = f"{agg} of {name} {_compare(value, VALUE_WORDS)}"
+    if node.get("where"):
+        filters = " and ".join(
+            f"{TIME_PART_WORDS.get(f.get('property', ''), f.get('property', '?'))} "
+            f"{_op_phrase(f.get('op', 'eq'), f.get('value'))}"
+            for f in node["where"]
+            if isinstance(f, Mapping)
+        )
+        text += f" where {filters}"
+    if node.get("within_days"):
+        days = node["within_days"]
+        text += " in the last day" if days == 1 else f" in the last {days} days"
+    if node.get("by") == "account":
+        text += " (anyone in their account)"
+    return text
+
+
+def describe(node: Any, names: Mapping[int, str] | None = None, *, top: bool = True) -> str:
+    """A rule definition as one readable sentence; nested groups in parentheses."""
+    names = names or {}
+    if not isinstance(node, Mapping):
+        return "?"
+    for group, joiner in (("all", " AND "), ("any", " OR ")):
+        if group in node and isinstance(node[group], list):
+            text = joiner.join(describe(child, names, top=False) for child in node[group])
+            return text if top or len(node[group]) < 2 else f"({text})"
+    if "not" in node:
+        return f"NOT {describe(node['not'], names, top=False)}"
+    if "event" in node:
+        return _event(node)
+    if "trait" in node:
+        return f"{node['trait']} {_op_phrase(node.get('op', 'eq'), node.get('value'))}"
+    if "account_trait" in node:
+        return (
+            f"account's {node['account_trait']} "
+            f"{_op_phrase(node.get('op', 'eq'), node.get('value'))}"
+        )
+    if "segment" in node:
+        ref = node["segment"]
+        return f"in segment “{names.get(ref, f'#{ref}')}”"
+    return "?"
+
+
+@register.simple_tag
+def rule_sentence(definition: Any, names: Mapping[int, str] | None = None) -> str:
+    return describe(definition, names)
+
+
+# --- validation paths in words ------------------------------------------------------
+
+_STEP = re.compile(r"([A-Za-z_$]+)(?:\[(\d+)\])?")
+PART_WORDS = {
+    "where": "filter",
+    "features": "feature",
+    "value": "the value",
+    "op": "the operator",
+    "agg": "the aggregate",
+    "property": "the property",
+    "within_days": "the window",
+    "event": "the event name",
+    "trait": "the trait",
+    "account_trait": "the account trait",
+    "segment": "the segment",
+    "by": "“by”",
+}
+
+
+def path_words(path: str) -> str:
+    """`all[1].where[0].value` → "condition 2, filter 1, the value"."""
+    words: list[str] = []
+    for name, index in _STEP.findall(path.replace("definition.", "").replace("definition", "")):
+        if name in {"all", "any"}:
+            words.append(f"condition {int(index) + 1}" if index else "the group")
+        elif name == "not":
+            words.append("NOT")
+        elif index:
+            words.append(f"{PART_WORDS.get(name, name)} {int(index) + 1}")
+        else:
+            words.append(PART_WORDS.get(name, name))
+    return ", ".join(words)
+
+
+def split_error(message: str) -> tuple[str, str]:
+    """A RuleError/ServiceError message `path: problem` as (path, problem)."""
+    path, sep, problem = message.partition(": ")
+    if not sep or " " in path.strip():
+        return "", message
+    return path, problem
+
+
+@register.filter
+def error_path(message: str) -> str:
+    return split_error(message)[0]
+
+
+@register.filter
+def error_words(message: str) -> str:
+    path, problem = split_error(message)
+    where = path_words(path)
+    if not where:
+        return problem[:1].upper() + problem[1:]
+    return f"In {where}: {problem}"
