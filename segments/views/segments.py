@@ -78,11 +78,30 @@ def segment_list(request: HttpRequest) -> HttpResponse:
             rows.extend((child, True) for child in children.get(segment.pk, []))
     context = {
         "rows": rows,
-        "warnings": overlap(workspace_id=workspace.pk)["warnings"] if segments else [],
+        "warnings": _merged_warnings(overlap(workspace_id=workspace.pk)["warnings"])
+        if segments
+        else [],
         "has_people": bool(segments) or selectors.workspace_has_people(workspace=workspace),
         "can_write": _can_write(request),
     }
     return _render(request, "segments/segment_list.html", context)
+
+
+def _merged_warnings(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line for all segments without a playbook, so the list stays readable."""
+    bare = [w for w in warnings if w["code"] == "no_playbook"]
+    if len(bare) < 2:
+        return warnings
+    names = [w["message"].split("” has no playbook")[0].lstrip("“") for w in bare]
+    shown = ", ".join(f"“{name}”" for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    merged = {
+        "code": "no_playbook",
+        "message": f"{len(names)} segments have no playbook ({shown}{more}): a segment "
+        "without a decision is taxonomy. Say what the team does for each.",
+        "segments": [i for w in bare for i in w["segments"]],
+    }
+    return [w for w in warnings if w["code"] != "no_playbook"] + [merged]
 
 
 # --- the rule builder ------------------------------------------------------------------
