@@ -42,6 +42,9 @@ def _execute(sql: str, params: list[Any]) -> int:
         return int(cursor.rowcount)
 
 
+STAGE = "motive_stage_members"
+
+
 def apply_members(
     *,
     segment: Segment,
@@ -52,27 +55,38 @@ def apply_members(
     """Make `segment`'s open memberships equal the person ids of `members_sql`.
 
     `members_sql` selects one column, `person_id`, of people in the segment's
-    workspace.
+    workspace. It runs once, into a temporary table keyed by person id; the exits
+    and entries are then two anti-joins against it (never `NOT IN (subquery)`,
+    which PostgreSQL cannot hash once the set outgrows work_mem).
     """
     now = now or timezone.now()
-    params = list(members_params)
     with transaction.atomic():
         Segment.objects.select_for_update().filter(pk=segment.pk).values_list("pk").first()
-        exited = _execute(
-            f"UPDATE {MEMBERSHIP} SET exited_at = %s "  # noqa: S608  (table names are constants)
-            f"WHERE segment_id = %s AND exited_at IS NULL "
-            f"AND person_id NOT IN (SELECT m.person_id FROM ({members_sql}) m)",
-            [now, segment.pk, *params],
-        )
-        entered = _execute(
-            f"INSERT INTO {MEMBERSHIP} (segment_id, person_id, entered_at) "  # noqa: S608
-            f"SELECT %s, m.person_id, %s "
-            f"FROM (SELECT DISTINCT d.person_id FROM ({members_sql}) d) m "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} o WHERE o.segment_id = %s "
-            f"AND o.person_id = m.person_id AND o.exited_at IS NULL)",
-            [segment.pk, now, *params, segment.pk],
-        )
-        size = SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True).count()
+        _execute(f"DROP TABLE IF EXISTS {STAGE}", [])
+        _execute(f"CREATE TEMPORARY TABLE {STAGE} (person_id bigint PRIMARY KEY)", [])
+        try:
+            size = _execute(
+                f"INSERT INTO {STAGE} (person_id) "  # noqa: S608  (constant names, compiled SQL)
+                f"SELECT DISTINCT m.person_id FROM ({members_sql}) m",
+                list(members_params),
+            )
+            if connection.vendor == "postgresql":
+                _execute(f"ANALYZE {STAGE}", [])
+            exited = _execute(
+                f"UPDATE {MEMBERSHIP} SET exited_at = %s "  # noqa: S608
+                f"WHERE segment_id = %s AND exited_at IS NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {STAGE} t WHERE t.person_id = {MEMBERSHIP}.person_id)",
+                [now, segment.pk],
+            )
+            entered = _execute(
+                f"INSERT INTO {MEMBERSHIP} (segment_id, person_id, entered_at) "  # noqa: S608
+                f"SELECT %s, t.person_id, %s FROM {STAGE} t WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {MEMBERSHIP} o WHERE o.segment_id = %s "
+                f"AND o.person_id = t.person_id AND o.exited_at IS NULL)",
+                [segment.pk, now, segment.pk],
+            )
+        finally:
+            _execute(f"DROP TABLE IF EXISTS {STAGE}", [])
         Segment.objects.filter(pk=segment.pk).update(size=size, computed_at=now)
     segment.size, segment.computed_at = size, now
     return MembershipDiff(size=size, entered=entered, exited=exited)
