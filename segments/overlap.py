@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 
 from segments.membership import MEMBERSHIP
-from segments.models import Segment
+from segments.models import Segment, SegmentKind
 
 MAX_ACTIVE = 7
 MERGE_JACCARD = 0.8
@@ -20,7 +20,9 @@ MERGE_JACCARD = 0.8
 def overlap(*, workspace_id: int) -> dict[str, Any]:
     segments: list[dict[str, Any]] = [
         dict(row)
+        # A cluster parent is the union of its children: its clusters are what is compared.
         for row in Segment.objects.filter(workspace_id=workspace_id, is_active=True)
+        .exclude(kind=SegmentKind.CLUSTER, parent__isnull=True)
         .order_by("id")
         .values("id", "name", "size", "playbook")
     ]

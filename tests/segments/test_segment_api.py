@@ -287,3 +287,23 @@ def test_rotating_the_secret_invalidates_the_old_one(api, data):
     assert rotated["webhook_secret"] != created["webhook_secret"]
     assert post_signed(created["id"], created["webhook_secret"], {"add": ["a"]}).status_code == 401
     assert post_signed(created["id"], rotated["webhook_secret"], {"add": ["a"]}).status_code == 200
+
+
+def test_overlap_compares_clusters_not_their_parent(api, workspace):
+    from segments.models import Segment
+
+    parent = Segment.objects.create(
+        workspace=workspace, name="Usage", kind="cluster", definition={}, playbook="p0"
+    )
+    for i in range(2):
+        Segment.objects.create(
+            workspace=workspace,
+            name=f"Cluster {i}",
+            kind="cluster",
+            parent=parent,
+            definition={"cluster": i},
+            playbook=f"p{i + 1}",
+        )
+    body = api.get("/api/v1/segments/overlap/").json()
+    assert [s["name"] for s in body["segments"]] == ["Cluster 0", "Cluster 1"]
+    assert len(body["pairs"]) == 1
