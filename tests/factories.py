@@ -4,14 +4,23 @@ register it in WORKSPACE_FACTORIES, keyed by model, with a builder taking the wo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Model
+from django.utils import timezone
 
-from segments.models import Account, Event, Person, Segment, SegmentKind, SegmentMembership
+from segments.models import (
+    Account,
+    Event,
+    Person,
+    PersonAlias,
+    Segment,
+    SegmentKind,
+    SegmentMembership,
+)
 from workspaces import services
 from workspaces.models import ApiKey, KeyScope, Membership, Role, Workspace
 
@@ -72,7 +81,18 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     workspace = factory.SubFactory(WorkspaceFactory)
     user_id = factory.Sequence(lambda n: f"user_{n}")
-    traits = factory.LazyFunction(dict)
+    traits = factory.LazyAttribute(lambda o: {"email": f"{o.user_id}@example.com"})
+    first_seen = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    last_seen = factory.LazyFunction(timezone.now)
+
+
+class PersonAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonAlias
+
+    person = factory.SubFactory(PersonFactory)
+    workspace = factory.SelfAttribute("person.workspace")
+    anonymous_id = factory.Sequence(lambda n: f"anon-{n:06d}")
 
 
 class EventFactory(factory.django.DjangoModelFactory):

@@ -12,8 +12,7 @@ from django.db.models import Count, Max, Q
 
 from segments.demo_data import load_demo_data
 from segments.models import Account, Event, Person, PersonAlias
-from tests.factories import WorkspaceFactory
-from tests.segments.factories_ui import PersonFactory
+from tests.factories import PersonFactory, WorkspaceFactory
 
 AS_OF = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
 

@@ -11,14 +11,15 @@ from django.utils import timezone
 
 from segments.models import Event, Person
 from segments.selectors import PeopleQuery, parse_people_query
-from tests.factories import MembershipFactory, WorkspaceFactory
-from tests.segments.factories_ui import (
+from tests.factories import (
     AccountFactory,
     EventFactory,
+    MembershipFactory,
     PersonAliasFactory,
     PersonFactory,
     SegmentFactory,
     SegmentMembershipFactory,
+    WorkspaceFactory,
 )
 from workspaces.models import Role
 
