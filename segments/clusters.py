@@ -357,6 +357,12 @@ def compute(*, segment: Any, as_of: datetime) -> Any:
     features = [feature_of(node) for node in spec["features"]]
     query, params = feature_matrix_sql(spec["features"], workspace=segment.workspace, as_of=as_of)
     ids, matrix = load_matrix(query, params, len(features))
+    needed = 3 if spec["k"] == "auto" else int(spec["k"]) + 1
+    if len(ids) < needed:
+        raise ServiceError(
+            f"Cannot cluster yet: {len(ids)} people have events of these features; "
+            f"k = {spec['k']} needs at least {needed}."
+        )
     try:
         result = cluster(fill_undefined(matrix, features), features, k=spec["k"], seed=spec["seed"])
     except ValueError as exc:

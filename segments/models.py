@@ -244,3 +244,47 @@ class SegmentRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"refresh of {self.workspace_id}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SegmentComputeJob(models.Model):
+    """One requested recompute of a segment, run by a worker; progress a person can follow.
+
+    At most one job per segment is queued or running: asking again joins it.
+    """
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="compute_jobs")
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    entered = models.PositiveIntegerField(null=True, blank=True)
+    exited = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="uniq_unfinished_compute_job",
+            ),
+        ]
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"compute {self.segment_id}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {JobStatus.DONE, JobStatus.FAILED}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from segments import refresh, services
+from segments import jobs, refresh, services
 from segments.models import Segment
 
 
@@ -35,3 +35,9 @@ def refresh_due() -> int:
 @shared_task(name="segments.prune_inbound_deliveries", time_limit=120, soft_time_limit=110)
 def prune_inbound_deliveries() -> int:
     return services.inbound_deliveries_prune()
+
+
+@shared_task(name="segments.run_compute_job", acks_late=True, time_limit=1800, soft_time_limit=1740)
+def run_compute_job(*, job_id: int) -> str | None:
+    job = jobs.run_compute(job_id=job_id)
+    return None if job is None else str(job.status)

@@ -15,6 +15,11 @@ urlpatterns = [
     path("segments/<int:segment_id>/", views.segment_detail, name="detail"),
     path("segments/<int:segment_id>/edit/", views.segment_edit, name="edit"),
     path("segments/<int:segment_id>/compute/", views.segment_compute_view, name="compute"),
+    path(
+        "segments/<int:segment_id>/compute/status/",
+        views.segment_compute_status,
+        name="compute-status",
+    ),
     path("segments/<int:segment_id>/playbook/", views.segment_playbook, name="playbook"),
     path("segments/<int:segment_id>/rename/", views.segment_rename, name="rename"),
     path("segments/<int:segment_id>/active/", views.segment_active, name="active"),

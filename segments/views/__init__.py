@@ -10,6 +10,7 @@ from segments.views.people import (
 from segments.views.segments import (
     segment_active,
     segment_cluster_new,
+    segment_compute_status,
     segment_compute_view,
     segment_detail,
     segment_edit,
@@ -32,6 +33,7 @@ __all__ = [
     "person_detail",
     "segment_active",
     "segment_cluster_new",
+    "segment_compute_status",
     "segment_compute_view",
     "segment_detail",
     "segment_edit",

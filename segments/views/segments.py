@@ -7,6 +7,7 @@ modules (`rules.preview`, `rfm`, `overlap`) read.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from segments import builder, rfm, selectors, services
+from segments import builder, jobs, rfm, selectors, services
 from segments.forms import (
     ClusterSegmentForm,
     ExternalSegmentForm,
@@ -430,6 +431,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             reverse("segment-webhook", kwargs={"pk": segment.pk})
         ),
         "push_url": request.build_absolute_uri(f"/api/v1/segments/{segment.pk}/members"),
+        **_job_context(segment),
     }
     return _render(request, "segments/segment_detail.html", context)
 
@@ -437,17 +439,35 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 @require_POST
 @member_required(write=True)
 def segment_compute_view(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """Queue a recompute (a worker runs it); the segment page follows its progress."""
     segment = _segment_or_404(request, segment_id)
-    try:
-        diff = services.segment_compute(segment=segment)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            f"Recomputed: {diff.size:,} members, {diff.entered:,} entered, {diff.exited:,} exited.",
-        )
+    user = request.user if request.user.is_authenticated else None
+    jobs.request_compute(segment=segment, requested_by=user)  # type: ignore[arg-type]
     return redirect("segments:detail", segment_id=segment.pk)
+
+
+# A finished job is still worth a line on the page for this long.
+RECENT_JOB = timedelta(minutes=10)
+
+
+def _job_context(segment: Segment) -> dict[str, Any]:
+    job = jobs.latest_job(segment=segment)
+    recent = job is not None and (
+        not job.is_finished or (job.finished_at and timezone.now() - job.finished_at < RECENT_JOB)
+    )
+    return {"segment": segment, "job": job if recent else None}
+
+
+@member_required()
+def segment_compute_status(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """The job line, polled by htmx while a job is unfinished; reloads the page when done."""
+    segment = _segment_or_404(request, segment_id)
+    context = _job_context(segment)
+    response = render(request, "segments/_compute_job.html", context)
+    job = context["job"]
+    if request.headers.get("HX-Request") and (job is None or job.is_finished):
+        response["HX-Refresh"] = "true"  # fresh size, shares and members
+    return response
 
 
 @require_POST

@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from segments import services
-from segments.models import Segment, SegmentKind, SegmentMembership, SegmentSnapshot
+from segments.models import (
+    Segment,
+    SegmentComputeJob,
+    SegmentKind,
+    SegmentMembership,
+    SegmentSnapshot,
+)
 from segments.templatetags.segment_ui import describe, error_words, path_words
 from tests.factories import (
     EventFactory,
@@ -392,15 +398,51 @@ def test_external_segment_shows_its_secret_once(browser, workspace):
 # --- segment page ---------------------------------------------------------------------------
 
 
-def test_recompute_shows_entered_and_exited(browser, workspace, stalled_people):
+def test_recompute_is_queued_then_shows_entered_and_exited(
+    browser, workspace, stalled_people, django_capture_on_commit_callbacks
+):
     segment = services.segment_create(
         workspace=workspace, name="Stalled", kind="rule", definition=STALLED
     )
-    response = browser.post(reverse("segments:compute", args=[segment.pk]), follow=True)
-    assert "Recomputed: 1 members, 1 entered, 0 exited." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = browser.post(reverse("segments:compute", args=[segment.pk]), follow=True)
+    page = response.content.decode()
+    assert "Recompute queued" in page and 'hx-trigger="every 2s"' in page
+    # Asking again while it is queued joins the same job.
+    with django_capture_on_commit_callbacks(execute=False) as more:
+        browser.post(reverse("segments:compute", args=[segment.pk]))
+    assert len(callbacks) == 1 and more == []
+    assert SegmentComputeJob.objects.filter(segment=segment).count() == 1
+    for callback in callbacks:
+        callback()  # the worker runs the job (eagerly in tests)
+    status = browser.get(
+        reverse("segments:compute-status", args=[segment.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert "1 members, 1 entered, 0 exited." in status.content.decode()
+    assert status["HX-Refresh"] == "true"
+
     events(stalled_people[2], "Pricing Page Viewed", 1)
-    response = browser.post(reverse("segments:compute", args=[segment.pk]), follow=True)
-    assert "Recomputed: 2 members, 1 entered, 0 exited." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(reverse("segments:compute", args=[segment.pk]), follow=True)
+    assert (
+        "2 members, 1 entered, 0 exited."
+        in browser.get(response.request["PATH_INFO"]).content.decode()
+    )
+
+
+def test_a_failing_compute_is_reported(browser, workspace, django_capture_on_commit_callbacks):
+    segment = services.segment_create(
+        workspace=workspace,
+        name="Too few",
+        kind="cluster",
+        definition={"features": [{"event": "Nothing"}], "k": 3},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("segments:compute", args=[segment.pk]))
+    page = browser.get(reverse("segments:detail", args=[segment.pk])).content.decode()
+    assert "Recompute failed: Cannot cluster yet: 0 people have events" in page
+    job = SegmentComputeJob.objects.get(segment=segment)
+    assert job.status == "failed" and job.finished_at is not None
 
 
 def test_segment_page_reads_the_rule_and_lists_members(browser, workspace, stalled_people):

@@ -1,0 +1,92 @@
+"""Compute jobs: a recompute a researcher asks for, run by a worker, followed in the UI.
+
+`request_compute` is idempotent while a job is unfinished (asking twice joins the
+first job); the task is scheduled on commit. `run_compute` claims the job under a
+row lock, so a redelivered task never runs a finished job twice, and it always
+leaves the job finished: done with the counts, or failed with a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from segments.models import JobStatus, Segment, SegmentComputeJob
+from workspaces.services import ServiceError
+
+logger = logging.getLogger(__name__)
+
+# A job unfinished this long lost its worker (the task's hard time limit is 30 minutes).
+STALE_AFTER = timedelta(minutes=35)
+
+
+def _close_stale(segment: Segment) -> None:
+    SegmentComputeJob.objects.filter(
+        segment=segment,
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        requested_at__lt=timezone.now() - STALE_AFTER,
+    ).update(
+        status=JobStatus.FAILED,
+        finished_at=timezone.now(),
+        error="The worker stopped before finishing; ask again.",
+    )
+
+
+def request_compute(*, segment: Segment, requested_by: User | None = None) -> SegmentComputeJob:
+    """Queue a recompute of `segment`, or return the one already queued or running."""
+    from segments import tasks
+
+    _close_stale(segment)
+    unfinished = SegmentComputeJob.objects.filter(
+        segment=segment, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    )
+    job = unfinished.first()
+    if job is not None:
+        return job
+    try:
+        with transaction.atomic():
+            job = SegmentComputeJob.objects.create(segment=segment, requested_by=requested_by)
+            job_id = job.pk
+            transaction.on_commit(lambda: tasks.run_compute_job.delay(job_id=job_id))
+    except IntegrityError:
+        # Another request queued one a moment ago: join it.
+        return unfinished.get()
+    return job
+
+
+def run_compute(*, job_id: int) -> SegmentComputeJob | None:
+    """Run a queued job; None when it is gone or already finished."""
+    from segments import services
+
+    with transaction.atomic():
+        job = (
+            SegmentComputeJob.objects.select_for_update()
+            .select_related("segment__workspace")
+            .filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+            .first()
+        )
+        if job is None:
+            return None
+        job.status, job.started_at = JobStatus.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+    try:
+        diff = services.segment_compute(segment=job.segment)
+    except ServiceError as exc:
+        job.status, job.error = JobStatus.FAILED, exc.message
+    except Exception:
+        logger.exception("compute job %s failed", job_id)
+        job.status, job.error = JobStatus.FAILED, "Something went wrong; it has been logged."
+    else:
+        job.status = JobStatus.DONE
+        job.size, job.entered, job.exited = diff.size, diff.entered, diff.exited
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "size", "entered", "exited", "finished_at"])
+    return job
+
+
+def latest_job(*, segment: Segment) -> SegmentComputeJob | None:
+    return SegmentComputeJob.objects.filter(segment=segment).first()
