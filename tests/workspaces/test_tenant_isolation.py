@@ -122,3 +122,29 @@ def test_every_api_view_is_scoped_by_the_system_check():
     from workspaces.checks import check_api_views_are_scoped
 
     assert check_api_views_are_scoped() == []
+
+
+@pytest.mark.parametrize(
+    "route,pattern,view_class",
+    [*scoped_routes()],
+    ids=lambda v: str(v)[:60] if isinstance(v, str) else "",
+)
+def test_no_method_or_body_gives_a_server_error(two_workspaces, route, pattern, view_class):
+    """Every method with an empty, a wrong-shaped and a non-JSON body answers below 500."""
+    _tenant_a, objects, client_a, _client_b = two_workspaces
+    params = kwarg_names(pattern)
+    kwargs = {"pk": objects[model_of(view_class)].pk} if params == {"pk"} else {}
+    url = reverse(pattern.name, kwargs=kwargs)
+    bodies = [({}, "json"), ([1, "x"], "json"), ("not json", None)]
+    for method in ("get", "post", "put", "patch", "delete", "options"):
+        for body, fmt in bodies if method in ("post", "put", "patch") else [(None, "json")]:
+            call = getattr(client_a, method)
+            if body is None:
+                response = call(url)
+            elif fmt is None:
+                response = call(url, body, content_type="application/json")
+            else:
+                response = call(url, body, format=fmt)
+            assert response.status_code < 500, (method, body, response.status_code)
+            if response.status_code >= 400 and response.content:
+                assert "error" in response.json(), (method, body, response.content[:200])
