@@ -1,7 +1,8 @@
 """Resolving a batch's people: upsert by userId, aliases for anonymousIds, merges.
 
 Set-based: a few statements per batch whatever its size, Python work per
-distinct person. On PostgreSQL the people a batch touches are locked
+distinct person; on PostgreSQL the userId people are found, created and locked
+by one statement (postgres.py). The people a batch touches are locked
 `FOR NO KEY UPDATE` in id order (user-identified people first, then anonymous
 ones, two disjoint sets), so concurrent batches serialize per person without
 deadlocking and without blocking event inserts (whose foreign-key check only
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, Value, When
 
+from segments.ingestion import postgres
 from segments.ingestion.validation import Message
 from segments.models import Event, Person, PersonAlias, SegmentMembership
 
@@ -62,19 +64,8 @@ def _locked(queryset: Any) -> list[PersonState]:
     return _states(queryset.values_list(*PERSON_COLUMNS))
 
 
-_PG_PEOPLE_BY_USER_ID = (
-    f"SELECT {', '.join(PERSON_COLUMNS)} FROM {Person._meta.db_table} "  # noqa: S608
-    "WHERE workspace_id = %s AND user_id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-)
-
-
 def _people_by_user_id(workspace_id: int, user_ids: list[str]) -> list[PersonState]:
-    """The people with these user ids, locked in id order."""
-    if connection.vendor == "postgresql":
-        # One array parameter: the statement text is the same whatever the batch.
-        with connection.cursor() as cursor:
-            cursor.execute(_PG_PEOPLE_BY_USER_ID, [workspace_id, user_ids])
-            return _raw_states(cursor.fetchall())
+    """The people with these user ids, locked in id order (portable path)."""
     people = Person.objects.filter(workspace_id=workspace_id, user_id__in=user_ids)
     return _locked(people)
 
@@ -140,6 +131,11 @@ def _resolve_users(workspace_id: int, messages: Sequence[Message]) -> dict[str, 
     seen = _seen_by(messages, "user_id")
     if not seen:
         return {}
+    if connection.vendor == "postgresql":
+        # One statement finds, creates and locks them all.
+        rows = postgres.people_by_user_id(workspace_id=workspace_id, seen=seen)
+        states = _raw_states(rows)
+        return {state.user_id: state for state in states}  # type: ignore[misc]
     user_ids = sorted(seen)
     found = {s.user_id: s for s in _people_by_user_id(workspace_id, user_ids)}
     missing = [user_id for user_id in user_ids if user_id not in found]

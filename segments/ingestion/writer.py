@@ -12,15 +12,17 @@ Order inside one transaction:
 
 identify and group calls are stored as `$identify` / `$group` events, which is
 what makes their messageId de-duplication exact and gives a person's timeline
-its trait history. The same SQL runs on PostgreSQL and SQLite (≥ 3.35 for
-RETURNING); a lost race or deadlock is retried as a whole.
+its trait history. On PostgreSQL a batch of `track` calls with userIds (most
+traffic, and every CSV event import) is one statement, and the steps above use
+one statement each (postgres.py); the portable SQL runs on SQLite (≥ 3.35 for
+RETURNING). A lost race or deadlock is retried as a whole.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +30,9 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from segments.ingestion import postgres
 from segments.ingestion.people import PersonState, Resolution, merge_traits, resolve_people
+from segments.ingestion.postgres import LAST_SEEN_RESOLUTION, TrackRow
 from segments.ingestion.validation import Message
 from segments.models import Account, Event, Person
 
@@ -59,20 +63,53 @@ def write_messages(
     result = WriteResult(duplicates=len(messages) - len(batch))
     if not batch:
         return result
+    if connection.vendor == "postgresql" and all(
+        m.kind == "track" and m.user_id is not None and m.anonymous_id is None for m in batch
+    ):
+        new = _write_tracks(workspace_id, batch, received_at)
+    else:
+        new = _retrying(lambda: _write(workspace_id, batch, received_at))
+    result.accepted = new
+    result.duplicates += len(batch) - new
+    return result
+
+
+def _retrying(write: Callable[[], int]) -> int:
     for attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
-                new = _write(workspace_id, batch, received_at)
-            break
+                return write()
         except (IntegrityError, DatabaseError):
             # Deadlock, serialization failure or a unique race with a concurrent
             # batch: the transaction rolled back entirely, so try it again.
             if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
                 raise
             time.sleep(0.05 * (attempt + 1))
-    result.accepted = new
-    result.duplicates += len(batch) - new
-    return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _write_tracks(workspace_id: int, batch: list[Message], received_at: datetime) -> int:
+    """PostgreSQL, track calls with userIds only: one statement (postgres.write_tracks)."""
+    rows = [TrackRow(m.user_id, m.name, m.payload, m.timestamp, m.message_id) for m in batch]  # type: ignore[arg-type]
+    stored: set[str] = set()
+    for attempt in range(ATTEMPTS):
+        try:
+            new, unresolved = postgres.write_tracks(
+                workspace_id=workspace_id, rows=rows, received_at=received_at
+            )
+        except (IntegrityError, DatabaseError):
+            # A failed statement stored nothing: retry it whole, as _retrying does.
+            if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+            continue
+        stored |= new
+        if not unresolved:
+            return len(stored)
+        # People a concurrent batch created mid-statement: their rows were not
+        # stored; send just those again, now that the people are visible.
+        rows = [r for r in rows if r.user_id in unresolved]
+    raise DatabaseError(f"Could not resolve {len(rows)} people after {ATTEMPTS} attempts.")
 
 
 def _write(workspace_id: int, batch: list[Message], received_at: datetime) -> int:
@@ -89,51 +126,42 @@ def _write(workspace_id: int, batch: list[Message], received_at: datetime) -> in
 def _insert_events(
     workspace_id: int, batch: list[Message], people: Resolution, received_at: datetime
 ) -> set[str]:
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    rows = []
+    rows: list[tuple[int, str, Any, datetime, str]] = []
     for m in batch:
-        payload = m.payload
+        payload: Any = m.payload
         if m.group_id is not None:
             payload = {"groupId": m.group_id, "traits": payload}
-        rows.append((people.person_of(m).id, m.name, dumps(payload), m.timestamp, m.message_id))
+        rows.append((people.person_of(m).id, m.name, payload, m.timestamp, m.message_id))
     if connection.vendor == "postgresql":
-        return _insert_events_pg(workspace_id, rows, received_at)
+        # Also widens the seen ranges of the people whose events were new.
+        return postgres.insert_events(workspace_id=workspace_id, rows=rows, received_at=received_at)
     return _insert_events_portable(workspace_id, rows, received_at)
 
 
 EVENT_TABLE = Event._meta.db_table
-# PostgreSQL: one statement whose parameters are one array per column, so its text
-# (and psycopg's parsed form of it) is the same for every batch size.
-_PG_INSERT_EVENTS = (
-    f"INSERT INTO {EVENT_TABLE} (workspace_id, person_id, name, properties, timestamp, "  # noqa: S608
-    "message_id, received_at) SELECT %s, r.person_id, r.name, r.properties, r.ts, "
-    "r.message_id, %s FROM unnest(%s::bigint[], %s::text[], %s::jsonb[], %s::timestamptz[], "
-    "%s::text[]) AS r(person_id, name, properties, ts, message_id) "
-    "ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id"
-)
-
-
-def _insert_events_pg(
-    workspace_id: int, rows: list[tuple[Any, ...]], received_at: datetime
-) -> set[str]:
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(_PG_INSERT_EVENTS, [workspace_id, received_at, *columns])
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _insert_events_portable(
-    workspace_id: int, rows: list[tuple[Any, ...]], received_at: datetime
+    workspace_id: int, rows: list[tuple[int, str, Any, datetime, str]], received_at: datetime
 ) -> set[str]:
     table = connection.ops.quote_name(EVENT_TABLE)
     adapt = connection.ops.adapt_datetimefield_value
     received = adapt(received_at)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     stored: set[str] = set()
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         params: list[Any] = []
         for person_id, name, properties, ts, message_id in chunk:
-            params += [workspace_id, person_id, name, properties, adapt(ts), message_id, received]
+            params += [
+                workspace_id,
+                person_id,
+                name,
+                dumps(properties),
+                adapt(ts),
+                message_id,
+                received,
+            ]
         values = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
         # Only the quoted table name and %s placeholders are interpolated.
         sql = (
@@ -186,13 +214,12 @@ def _apply(new: list[Message], people: Resolution, accounts: dict[str, AccountSt
     # Per key the latest timestamp wins, whatever the arrival order.
     ordered = sorted(new, key=lambda m: m.timestamp)
     latest_group: dict[int, tuple[datetime, int]] = {}
+    seen: dict[int, tuple[PersonState, datetime, datetime]] = {}
     for m in ordered:
         person = people.person_of(m)
         ts = m.timestamp
-        if ts < person.first_seen:
-            person.first_seen, person.seen_changed = ts, True
-        if ts > person.last_seen:
-            person.last_seen, person.seen_changed = ts, True
+        earliest = seen[person.id][1] if person.id in seen else ts
+        seen[person.id] = (person, earliest, ts)
         if m.kind == "identify" and m.payload:
             if merge_traits(person.traits, person.trait_times, m.payload, trait_time(ts)):
                 person.traits_changed = True
@@ -207,9 +234,29 @@ def _apply(new: list[Message], people: Resolution, accounts: dict[str, AccountSt
         person = people.states[person_id]
         if person.account_id != account_id:
             person.account_id, person.account_changed = account_id, True
+    for person, earliest, latest in seen.values():
+        _widen_seen(person, earliest, latest)
+
+
+def _widen_seen(person: PersonState, earliest: datetime, latest: datetime) -> None:
+    """The rule of postgres._WIDEN_SEEN: last_seen moves only past LAST_SEEN_RESOLUTION."""
+    if earliest < person.first_seen or latest > person.last_seen + LAST_SEEN_RESOLUTION:
+        person.first_seen = min(person.first_seen, earliest)
+        person.last_seen = max(person.last_seen, latest)
+        person.seen_changed = True
 
 
 def _save_people(people: Resolution) -> None:
+    if connection.vendor == "postgresql":
+        # Seen ranges were widened with the event insert; merges widen them too.
+        changed = [
+            s
+            for s in people.states.values()
+            if s.traits_changed or s.account_changed or s.merged_from
+        ]
+        if changed:
+            postgres.update_people(people=sorted(changed, key=_id))
+        return
     changed = [
         s for s in people.states.values() if s.seen_changed or s.traits_changed or s.account_changed
     ]

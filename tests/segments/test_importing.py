@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from segments import importing
 from segments.importing import import_events_csv, import_people_csv
+from segments.ingestion import postgres
 from segments.models import Event, Person
 from tests.factories import PersonFactory, WorkspaceFactory
 
@@ -140,6 +141,23 @@ def test_events_stream_in_chunks(workspace, monkeypatch):
     result = run_events(workspace, "user_id,event,timestamp\n" + rows)
     assert result.imported == 30
     assert calls == [7, 7, 7, 7, 2]
+
+
+def test_large_chunks_load_through_the_staging_table(workspace, monkeypatch):
+    # PostgreSQL COPYs chunks from COPY_THRESHOLD rows on into a staging table;
+    # SQLite ignores the threshold. Either way: same rows, same answers.
+    monkeypatch.setattr(postgres, "COPY_THRESHOLD", 2)
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 4)
+    rows = "".join(f"u_{i % 3},e,2026-11-01T00:{i:02d}:00Z,,m-{i % 9}\n" for i in range(12))
+    text = "user_id,event,timestamp,properties,message_id\n" + rows
+    result = run_events(workspace, text)
+    assert (result.imported, result.duplicates, result.error_count) == (9, 3, 0)
+    assert Event.objects.count() == 9
+    # u_0's events at minutes 0, 3 and 6 (minute 9 repeats m-0's message id).
+    assert Person.objects.get(user_id="u_0").last_seen == datetime(2026, 11, 1, 0, 6, tzinfo=UTC)
+    again = run_events(workspace, text)
+    assert (again.imported, again.duplicates) == (0, 12)
+    assert Event.objects.count() == 9
 
 
 PEOPLE = """user_id,email,age,vip,tags,address,zip,note,score

@@ -529,3 +529,71 @@ def test_query_count_does_not_grow_with_the_batch(client, django_assert_max_num_
     with django_assert_max_num_queries(12):
         response = post_batch(client, batch)
     assert response.json()["accepted"] == 300
+
+
+def test_last_seen_moves_only_past_the_resolution(client):
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    post_batch(client, [track("m-2", timestamp="2026-11-05T00:00:45Z")])
+    person = Person.objects.get(user_id="u_1")
+    assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
+    post_batch(
+        client,
+        [
+            track("m-3", timestamp="2026-11-05T00:00:50Z"),
+            track("m-4", timestamp="2026-11-05T00:02:00Z"),
+        ],
+    )
+    person.refresh_from_db()
+    assert person.last_seen == datetime(2026, 11, 5, 0, 2, tzinfo=UTC)
+    assert Event.objects.count() == 4
+
+
+def test_a_batch_inside_the_seen_range_does_not_rewrite_the_person(client):
+    post_batch(
+        client,
+        [
+            track("m-1", timestamp="2026-11-01T00:00:00Z"),
+            track("m-2", timestamp="2026-11-09T00:00:00Z"),
+        ],
+    )
+    before = _row_version("u_1")
+    response = post_batch(client, [track("m-3", timestamp="2026-11-04T00:00:00Z")])
+    assert response.json()["accepted"] == 1
+    assert _row_version("u_1") == before
+    person = Person.objects.get(user_id="u_1")
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 9, tzinfo=UTC),
+    )
+
+
+def _row_version(user_id: str) -> object:
+    """PostgreSQL: the tuple's ctid changes on any UPDATE; SQLite: the row as a whole."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT ctid::text FROM segments_person WHERE user_id = %s", [user_id])
+        else:
+            cursor.execute("SELECT * FROM segments_person WHERE user_id = %s", [user_id])
+        return cursor.fetchone()
+
+
+def test_a_mixed_batch_widens_seen_and_merges_traits(client):
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    response = post_batch(
+        client,
+        [
+            track("m-2", timestamp="2026-11-01T00:00:00Z"),
+            identify("m-3", traits={"plan": "pro"}, ts="2026-11-07T00:00:00Z"),
+            track("m-4", "u_2", timestamp="2026-11-02T00:00:00Z"),
+        ],
+    )
+    assert response.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
+    person = Person.objects.get(user_id="u_1")
+    assert person.traits == {"plan": "pro"}
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 7, tzinfo=UTC),
+    )
+    assert Person.objects.get(user_id="u_2").events.count() == 1

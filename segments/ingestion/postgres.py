@@ -1,0 +1,333 @@
+"""The PostgreSQL statements of the write path: few round trips, little Python per row.
+
+Rows travel to the server as ONE jsonb parameter (`jsonb_to_recordset`), or for
+large chunks (the CSV import) through `COPY` into a temporary staging table.
+Either way psycopg adapts one value per batch instead of one per cell, and the
+statement text is the same whatever the batch size.
+
+`write_tracks` is the hot path: a batch of `track` calls that all carry a
+`userId` is stored by a single statement that finds or creates the people,
+inserts the events `ON CONFLICT (workspace_id, message_id) DO NOTHING` and
+widens the people's first/last seen from the events that were new. Outside a
+transaction that one statement is its own atomic commit, so a batch costs one
+round trip and one WAL flush; durability is unchanged (synchronous_commit stays
+on). It takes no explicit row locks: events only need the person's key (their
+foreign-key check takes KEY SHARE) and the seen range is widened with
+LEAST/GREATEST inside the UPDATE, which re-reads a row a concurrent writer just
+changed. Batches with identify, group or anonymous ids take the general path
+(writer.py), which locks the people whose traits it merges in Python.
+
+Seen ranges: `first_seen` moves back on any earlier event; `last_seen` moves
+forward only when the new latest event is more than LAST_SEEN_RESOLUTION past
+it. A steady stream of events from an active user would otherwise rewrite the
+person row (and its three indexes, `last_seen` being indexed, so no HOT
+update) on every batch; with the resolution `last_seen` lags the true latest
+event by at most a minute, which nothing reads more precisely (the People list
+sorts by it; segment rules read event timestamps). Rows whose range does not
+move are not written at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+
+from segments.models import Event, Person
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+# From this many messages on, rows go through COPY and a staging table.
+COPY_THRESHOLD = 2000
+
+PERSON = Person._meta.db_table
+EVENT = Event._meta.db_table
+STAGE = "motive_ingest_stage"
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+_TRACK_COLUMNS = "user_id text, name text, properties jsonb, ts timestamptz, message_id text"
+_FROM_JSON = f"jsonb_to_recordset(%(rows)s::jsonb) AS r({_TRACK_COLUMNS})"
+_FROM_STAGE = f"pg_temp.{STAGE} AS r"
+
+
+class _PreparedCursor(psycopg.Cursor[Any]):
+    """Server-side binding, prepared on first use: parsed and planned once per connection."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        kwargs["prepare"] = True
+        return super().execute(query, params, **kwargs)
+
+
+def _cursor() -> CursorWrapper:
+    """A Django cursor (error wrapping, query logging) over a prepared-statement cursor.
+
+    Django's default client-side binding would quote every value into the SQL
+    text and make PostgreSQL parse and plan these long statements on every call.
+    """
+    connection.ensure_connection()
+    conn = connection.connection
+    if conn.prepare_threshold is None:
+        # Django sets None, which also refuses explicit prepare=True. Django's own
+        # cursors bind client-side and never prepare, so this only enables ours.
+        conn.prepare_threshold = 2**31 - 1
+    raw = _PreparedCursor(conn)
+    # django-stubs types these as taking a wrapper; they take the DB-API cursor.
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+    return connection.make_cursor(raw)  # type: ignore[arg-type]
+
+
+# One unique-index probe per wanted userId, whatever the table statistics say (a
+# young table without them once got a bitmap scan of the whole workspace).
+_FIND_PEOPLE = (
+    "SELECT {columns} FROM wanted AS w CROSS JOIN LATERAL ("  # noqa: S608
+    f"SELECT * FROM {PERSON} AS p WHERE p.workspace_id = %(ws)s::bigint "
+    "AND p.user_id = w.user_id LIMIT 1) AS p"
+)
+
+# The seen-range update shared by both event statements: only people whose range
+# moves (see the module docstring), visited in id order to keep lock order stable.
+_WIDEN_SEEN = (
+    f"UPDATE {PERSON} AS p SET first_seen = LEAST(p.first_seen, s.first), "  # noqa: S608
+    "last_seen = GREATEST(p.last_seen, s.last) "
+    "FROM (SELECT person_id, min(timestamp) AS first, max(timestamp) AS last FROM ins "
+    "GROUP BY person_id) AS s "
+    # The ANY(...) condition makes it a primary-key lookup (ids in ascending order).
+    "WHERE p.id = ANY(ARRAY(SELECT person_id FROM ins)) AND p.id = s.person_id "
+    "AND (s.first < p.first_seen OR s.last > p.last_seen + %(resolution)s::interval)"
+)
+
+
+def _track_statement(source: str) -> str:
+    # Only module constants are interpolated; every value is a parameter.
+    return (
+        f"WITH r AS MATERIALIZED (SELECT * FROM {source}), "  # noqa: S608
+        "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
+        f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id')}), "
+        f"created AS (INSERT INTO {PERSON} "
+        "(workspace_id, user_id, traits, trait_times, first_seen, last_seen) "
+        "SELECT %(ws)s::bigint, w.user_id, '{}', '{}', w.first, w.last FROM wanted AS w "
+        "WHERE NOT EXISTS (SELECT FROM found AS f WHERE f.user_id = w.user_id) "
+        "ORDER BY w.user_id "
+        "ON CONFLICT (workspace_id, user_id) WHERE user_id IS NOT NULL DO NOTHING "
+        "RETURNING id, user_id), "
+        "people AS (SELECT id, user_id FROM found UNION ALL SELECT id, user_id FROM created), "
+        f"ins AS (INSERT INTO {EVENT} "
+        "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
+        "SELECT %(ws)s::bigint, p.id, r.name, r.properties, r.ts, r.message_id, %(received)s "
+        "FROM r JOIN people AS p ON p.user_id = r.user_id "
+        "ON CONFLICT (workspace_id, message_id) DO NOTHING "
+        "RETURNING message_id, person_id, timestamp), "
+        f"widened AS ({_WIDEN_SEEN}) "
+        # Stored message ids, then (flag 1) userIds whose person could not be
+        # resolved because a concurrent batch created it after this statement began.
+        "SELECT 0, message_id FROM ins UNION ALL "
+        "SELECT 1, w.user_id FROM wanted AS w "
+        "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id)"
+    )
+
+
+TRACKS_FROM_JSON = _track_statement(_FROM_JSON)
+TRACKS_FROM_STAGE = _track_statement(_FROM_STAGE)
+
+
+class TrackRow:
+    """What the single-statement path needs of a `track` message."""
+
+    __slots__ = ("message_id", "name", "properties", "timestamp", "user_id")
+
+    def __init__(
+        self,
+        user_id: str,
+        name: str,
+        properties: dict[str, Any],
+        timestamp: datetime,
+        message_id: str,
+    ) -> None:
+        self.user_id = user_id
+        self.name = name
+        self.properties = properties
+        self.timestamp = timestamp
+        self.message_id = message_id
+
+
+def write_tracks(
+    *, workspace_id: int, rows: Sequence[TrackRow], received_at: datetime
+) -> tuple[set[str], set[str]]:
+    """Store track rows in one statement; returns (stored message ids, unresolved userIds).
+
+    Unresolved userIds lost a creation race with a concurrent batch: their rows
+    were not stored and the caller sends them again (the person is visible then).
+    """
+    params: dict[str, Any] = {
+        "ws": workspace_id,
+        "received": received_at,
+        "resolution": LAST_SEEN_RESOLUTION,
+    }
+    if len(rows) >= COPY_THRESHOLD:
+        # Inside an outer transaction nothing commits (and empties the stage) per chunk.
+        nested = connection.in_atomic_block
+        with transaction.atomic():
+            with connection.cursor() as plain:
+                _stage(plain, rows, empty_first=nested)
+            with _cursor() as cursor:
+                cursor.execute(TRACKS_FROM_STAGE, params)
+                result = cursor.fetchall()
+    else:
+        params["rows"] = _dumps(
+            [
+                {
+                    "user_id": r.user_id,
+                    "name": r.name,
+                    "properties": r.properties,
+                    "ts": r.timestamp.isoformat(),
+                    "message_id": r.message_id,
+                }
+                for r in rows
+            ]
+        )
+        with _cursor() as cursor:
+            cursor.execute(TRACKS_FROM_JSON, params)
+            result = cursor.fetchall()
+    stored = {value for flag, value in result if flag == 0}
+    return stored, {value for flag, value in result if flag == 1}
+
+
+def _stage(cursor: Any, rows: Iterable[TrackRow], *, empty_first: bool) -> None:
+    """COPY the rows into a session-local staging table, emptied at commit."""
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({_TRACK_COLUMNS}) ON COMMIT DELETE ROWS"
+    )
+    if empty_first:
+        cursor.execute(f"TRUNCATE pg_temp.{STAGE}")
+    raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+    columns = "user_id, name, properties, ts, message_id"
+    with raw.copy(f"COPY pg_temp.{STAGE} ({columns}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row((r.user_id, r.name, _dumps(r.properties), r.timestamp, r.message_id))
+
+
+# --- the general path (identify, group, anonymous ids): one statement per step ---
+
+_PEOPLE_BY_USER_ID = (
+    "WITH wanted AS MATERIALIZED (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) "  # noqa: S608
+    "AS w(user_id text, first timestamptz, last timestamptz)), "
+    "found AS ("
+    + _FIND_PEOPLE.format(
+        columns="p.id, p.user_id, p.traits, p.trait_times, p.first_seen, p.last_seen, p.account_id"
+    )
+    + " ORDER BY p.id FOR NO KEY UPDATE OF p), "  # noqa: S608
+    f"created AS (INSERT INTO {PERSON} "
+    "(workspace_id, user_id, traits, trait_times, first_seen, last_seen) "
+    "SELECT %(ws)s::bigint, w.user_id, '{}', '{}', w.first, w.last FROM wanted AS w "
+    "WHERE NOT EXISTS (SELECT FROM found AS f WHERE f.user_id = w.user_id) "
+    "ORDER BY w.user_id "
+    "ON CONFLICT (workspace_id, user_id) WHERE user_id IS NOT NULL DO NOTHING "
+    "RETURNING id, user_id, traits, trait_times, first_seen, last_seen, account_id) "
+    "SELECT *, false FROM found UNION ALL SELECT *, true FROM created"
+)
+_LOCK_PEOPLE = (
+    "SELECT id, user_id, traits, trait_times, first_seen, last_seen, account_id, false "  # noqa: S608
+    f"FROM {PERSON} WHERE workspace_id = %(ws)s::bigint AND user_id IS NOT NULL "
+    "AND user_id = ANY(%(user_ids)s::text[]) ORDER BY id FOR NO KEY UPDATE"
+)
+
+
+def people_by_user_id(
+    *, workspace_id: int, seen: dict[str, tuple[datetime, datetime]]
+) -> list[tuple[Any, ...]]:
+    """Find or create the people with these userIds, locked in id order, in one statement.
+
+    Rows: id, user_id, traits (text), trait_times (text), first_seen, last_seen,
+    account_id, created. Created people start with the batch's seen range.
+    """
+    rows = _dumps(
+        [
+            {"user_id": user_id, "first": first.isoformat(), "last": last.isoformat()}
+            for user_id, (first, last) in sorted(seen.items())
+        ]
+    )
+    with _cursor() as cursor:
+        cursor.execute(_PEOPLE_BY_USER_ID, {"ws": workspace_id, "rows": rows})
+        result = cursor.fetchall()
+        missing = set(seen) - {row[1] for row in result}
+        if missing:
+            # Created by a concurrent batch after this statement's snapshot: it is
+            # committed now (the insert waited for it), so a new statement sees it.
+            cursor.execute(_LOCK_PEOPLE, {"ws": workspace_id, "user_ids": sorted(missing)})
+            result += cursor.fetchall()
+    return result
+
+
+_INSERT_EVENTS = (
+    "WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) "  # noqa: S608
+    "AS r(person_id bigint, name text, properties jsonb, ts timestamptz, message_id text)), "
+    f"ins AS (INSERT INTO {EVENT} "
+    "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
+    "SELECT %(ws)s::bigint, r.person_id, r.name, r.properties, r.ts, r.message_id, "
+    "%(received)s FROM r "
+    "ON CONFLICT (workspace_id, message_id) DO NOTHING "
+    "RETURNING message_id, person_id, timestamp), "
+    f"widened AS ({_WIDEN_SEEN}) "
+    "SELECT message_id FROM ins"
+)
+
+
+def insert_events(
+    *, workspace_id: int, rows: Sequence[tuple[int, str, Any, datetime, str]], received_at: datetime
+) -> set[str]:
+    """Insert (person_id, name, payload, timestamp, message_id) rows and widen seen ranges.
+
+    Returns the message ids that were new; the others were stored before.
+    """
+    data = _dumps(
+        [
+            {"person_id": p, "name": n, "properties": j, "ts": t.isoformat(), "message_id": m}
+            for p, n, j, t, m in rows
+        ]
+    )
+    params: dict[str, Any] = {
+        "ws": workspace_id,
+        "rows": data,
+        "received": received_at,
+        "resolution": LAST_SEEN_RESOLUTION,
+    }
+    with _cursor() as cursor:
+        cursor.execute(_INSERT_EVENTS, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+_UPDATE_PEOPLE = (
+    f"UPDATE {PERSON} AS p SET traits = u.traits, trait_times = u.trait_times, "  # noqa: S608
+    "account_id = u.account_id, first_seen = LEAST(p.first_seen, u.first), "
+    "last_seen = GREATEST(p.last_seen, u.last) "
+    "FROM (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS u(id bigint, traits jsonb, "
+    "trait_times jsonb, account_id bigint, first timestamptz, last timestamptz) ORDER BY id) AS u "
+    "WHERE p.id = u.id"
+)
+
+
+def update_people(*, people: Sequence[Any]) -> None:
+    """Write merged traits, account links and merge-widened seen ranges in one statement.
+
+    `people` are PersonState rows the caller holds locked.
+    """
+    data = _dumps(
+        [
+            {
+                "id": s.id,
+                "traits": s.traits,
+                "trait_times": s.trait_times,
+                "account_id": s.account_id,
+                "first": s.first_seen.isoformat(),
+                "last": s.last_seen.isoformat(),
+            }
+            for s in people
+        ]
+    )
+    with _cursor() as cursor:
+        cursor.execute(_UPDATE_PEOPLE, {"rows": data})
