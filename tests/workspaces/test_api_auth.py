@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import bearer_client
 from tests.factories import MembershipFactory, make_api_key
-from workspaces import services
+from workspaces import authentication, services
 from workspaces.models import ApiKey, KeyScope, Role
 
 
@@ -167,3 +167,44 @@ def test_key_list_has_no_n_plus_one(api, workspace, django_assert_max_num_querie
         make_api_key(workspace, KeyScope.INGEST)
     with django_assert_max_num_queries(4):
         assert api.get("/api/v1/api-keys/").status_code == 200
+
+
+def test_ingestion_reuses_a_looked_up_key_for_at_most_its_cache_bound(workspace, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(authentication, "_clock", lambda: clock[0])
+    monkeypatch.setattr(authentication, "_recent_keys", {})
+    key, raw = make_api_key(workspace, KeyScope.INGEST)
+    client = bearer_client(raw)
+
+    def ingest():
+        return client.post("/api/v1/ingest/batch", {"batch": []}, format="json")
+
+    assert ingest().status_code == 200
+    services.api_key_revoke(key=key)
+    bound = authentication.CachedApiKeyAuthentication.cache_seconds
+    assert bound <= 5
+    clock[0] += bound - 0.5
+    assert ingest().status_code == 200  # read this recently: still the cached key
+    clock[0] += 0.5
+    response = ingest()
+    assert response.status_code == 401
+    assert response.json()["error"] == "This API key has been revoked."
+
+
+def test_revocation_is_immediate_outside_ingestion(workspace, monkeypatch):
+    monkeypatch.setattr(authentication, "_recent_keys", {})
+    key, raw = make_api_key(workspace, KeyScope.FULL)
+    client = bearer_client(raw)
+    assert client.get("/api/v1/workspace/").status_code == 200
+    services.api_key_revoke(key=key)
+    assert client.get("/api/v1/workspace/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_unknown_keys_are_not_cached(monkeypatch):
+    monkeypatch.setattr(authentication, "_recent_keys", {})
+    response = bearer_client("mk_unknown").post(
+        "/api/v1/ingest/batch", {"batch": []}, format="json"
+    )
+    assert response.status_code == 401
+    assert authentication._recent_keys == {}
