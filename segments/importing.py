@@ -2,7 +2,12 @@
 
 Rows are read in chunks (CHUNK_ROWS) and each chunk goes through the same
 validation and bulk writer as the API, so memory stays flat whatever the file
-size and the rules are the API's. A row without a message_id gets one derived
+size and the rules are the API's. A reader thread parses and validates the
+next chunk while this one is written: it holds the GIL only while PostgreSQL
+works on the chunk before, so parsing and storing overlap on two cores. The
+reader touches no database and is at most one chunk ahead. On PostgreSQL each
+chunk is COPYed into a staging table and stored by one statement
+(ingestion/postgres.py). A row without a message_id gets one derived
 from its content, which is what makes a re-run of the same file idempotent:
 every row comes back as a duplicate and nothing changes.
 """
@@ -13,8 +18,11 @@ import csv
 import hashlib
 import json
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TextIO
 
 from django.utils import timezone
@@ -23,7 +31,7 @@ from segments.ingestion.validation import MAX_ITEM_BYTES, ItemError, Message, va
 from segments.ingestion.writer import write_messages
 from workspaces.models import Workspace
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 MAX_STORED_ERRORS = 1000
 EVENT_COLUMNS = ("user_id", "event", "timestamp", "properties", "message_id")
 REQUIRED_EVENT_COLUMNS = ("user_id", "event", "timestamp")
@@ -51,6 +59,10 @@ class RowError(ValueError):
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every cell: json.loads with options builds a new one per call.
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def _content_id(prefix: str, cells: list[str]) -> str:
@@ -159,7 +171,7 @@ def _event_item(cells: list[str], position: dict[str, int]) -> dict[str, Any]:
     properties: Any = {}
     if raw:
         try:
-            properties = json.loads(raw, parse_constant=_reject_constant)
+            properties = _decode(raw)
         except (ValueError, RecursionError):
             raise RowError("properties is not valid JSON.") from None
     message_id = cell("message_id").strip() or _content_id("csv", [user_id, event, timestamp, raw])
@@ -181,7 +193,7 @@ def _typed(cell: str) -> Any:
     if cell[0] not in _JSON_START:
         return cell
     try:
-        value = json.loads(cell, parse_constant=_reject_constant)
+        value = _decode(cell)
     except (ValueError, RecursionError):
         return cell
     if isinstance(value, float) and not math.isfinite(value):
@@ -196,7 +208,31 @@ def _run(
     to_item: Callable[[list[str]], dict[str, Any]],
     result: ImportResult,
 ) -> None:
-    chunk: list[tuple[int, dict[str, Any]]] = []
+    for chunk in _read_ahead(_chunks(reader, width, to_item)):
+        for line, reason in chunk.errors:
+            result.add_error(line, reason)
+        if chunk.messages:
+            written = write_messages(
+                workspace_id=workspace.pk, messages=chunk.messages, received_at=chunk.received_at
+            )
+            result.imported += written.accepted
+            result.duplicates += written.duplicates
+    result.errors.sort()
+
+
+@dataclass
+class _Chunk:
+    messages: list[Message]
+    errors: list[tuple[int, str]]
+    received_at: datetime
+
+
+def _chunks(
+    reader: Any, width: int, to_item: Callable[[list[str]], dict[str, Any]]
+) -> Iterator[_Chunk]:
+    """Validated chunks of CHUNK_ROWS rows, with the bad rows' line numbers and reasons."""
+    items: list[tuple[int, dict[str, Any]]] = []
+    errors: list[tuple[int, str]] = []
     while True:
         line = reader.line_num + 1
         try:
@@ -204,45 +240,75 @@ def _run(
         except StopIteration:
             break
         except (csv.Error, UnicodeDecodeError) as exc:
-            result.add_error(line, f"The file cannot be read past this line: {exc}")
+            errors.append((line, f"The file cannot be read past this line: {exc}"))
             break
         line = reader.line_num
         if not any(cells):
             continue
         if len(cells) != width:
-            result.add_error(line, f"Expected {width} columns, found {len(cells)}.")
+            errors.append((line, f"Expected {width} columns, found {len(cells)}."))
             continue
         if sum(map(len, cells)) > MAX_ITEM_BYTES:
-            result.add_error(line, f"The row is over {MAX_ITEM_BYTES // 1024} KB.")
+            errors.append((line, f"The row is over {MAX_ITEM_BYTES // 1024} KB."))
             continue
         try:
-            chunk.append((line, to_item(cells)))
+            items.append((line, to_item(cells)))
         except RowError as exc:
-            result.add_error(line, str(exc))
-        if len(chunk) >= CHUNK_ROWS:
-            _flush(workspace, chunk, result)
-            chunk = []
-    if chunk:
-        _flush(workspace, chunk, result)
-    result.errors.sort()
+            errors.append((line, str(exc)))
+        if len(items) >= CHUNK_ROWS:
+            yield _validated(items, errors)
+            items, errors = [], []
+    if items or errors:
+        yield _validated(items, errors)
 
 
-def _flush(
-    workspace: Workspace, chunk: list[tuple[int, dict[str, Any]]], result: ImportResult
-) -> None:
+def _validated(items: list[tuple[int, dict[str, Any]]], errors: list[tuple[int, str]]) -> _Chunk:
     received_at = timezone.now()
     messages: list[Message] = []
-    for index, (line, item) in enumerate(chunk):
+    for index, (line, item) in enumerate(items):
         try:
             messages.append(validate_item(item, index=index, received_at=received_at))
         except ItemError as exc:
             reason = str(exc)
             for api_name, column in _COLUMN_NAMES:
                 reason = reason.replace(api_name, column)
-            result.add_error(line, reason)
-    if messages:
-        written = write_messages(
-            workspace_id=workspace.pk, messages=messages, received_at=received_at
-        )
-        result.imported += written.accepted
-        result.duplicates += written.duplicates
+            errors.append((line, reason))
+    return _Chunk(messages, errors, received_at)
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """Run `chunks` in a thread, one chunk ahead of the consumer (memory stays bounded)."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer has gone
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer(exc)
+
+    thread = threading.Thread(target=produce, name="csv-import-reader", daemon=True)
+    thread.start()
+    try:
+        while (chunk := ready.get()) is not _DONE:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()
