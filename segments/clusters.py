@@ -340,7 +340,7 @@ def _child_definition(profile: ClusterProfile, result: ClusterResult) -> dict[st
     }
 
 
-def compute(*, segment: Any, as_of: datetime) -> Any:
+def compute(*, segment: Any, as_of: datetime, now: datetime | None = None) -> Any:
     """Cluster the people with feature events; one child segment per cluster.
 
     A child keeps a name the researcher edited; otherwise its name follows the
@@ -387,9 +387,12 @@ def compute(*, segment: Any, as_of: datetime) -> Any:
                 child.save(update_fields=["name", "definition", "is_active"])
             members = set(ids[result.labels == profile.index].tolist())
             metrics.record(
-                child, change_members(segment=child, add=members, replace=True), now=as_of
+                child,
+                change_members(segment=child, add=members, replace=True, now=now),
+                now=now or as_of,
             )
         for leftover in children.values():
-            change_members(segment=leftover, replace=True)
+            emptied = change_members(segment=leftover, replace=True, now=now)
+            metrics.record(leftover, emptied, now=now or as_of)
             Segment.objects.filter(pk=leftover.pk).update(is_active=False)
-        return change_members(segment=segment, add=set(ids.tolist()), replace=True)
+        return change_members(segment=segment, add=set(ids.tolist()), replace=True, now=now)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from segments import services
 from segments.models import Segment
@@ -69,7 +72,8 @@ EXAMPLES: list[dict[str, Any]] = [
                 {"event": "Dashboard Created", "within_days": 30},
                 {"event": "Pricing Page Viewed", "within_days": 30},
             ],
-            "k": "auto",
+            # A fixed k keeps the clusters comparable across the weekly history.
+            "k": 3,
             "seed": 0,
         },
         "playbook": "Tailor onboarding emails to each cluster's main job.",
@@ -77,13 +81,25 @@ EXAMPLES: list[dict[str, Any]] = [
 ]
 
 
-def create_demo_segments(*, workspace: Workspace) -> list[Segment]:
-    """Create and compute the examples once; a workspace with segments is left alone."""
+HISTORY_WEEKS = 8
+
+
+def create_demo_segments(*, workspace: Workspace, now: datetime | None = None) -> list[Segment]:
+    """Create the examples once, with eight weeks of weekly computes behind today's.
+
+    The weekly computes are evaluated and recorded as of their own date, so the
+    trend lines, stability and entered/exited history have something to show.
+    """
     if Segment.objects.filter(workspace=workspace).exists():
         return []
+    now = now or timezone.now()
     created = []
     for example in EXAMPLES:
         segment = services.segment_create(workspace=workspace, **example)
-        services.segment_compute(segment=segment)
+        for weeks_ago in range(HISTORY_WEEKS, 0, -1):
+            then = now - timedelta(weeks=weeks_ago)
+            services.segment_compute(segment=segment, as_of=then, record_at=then)
+        services.segment_compute(segment=segment, as_of=now, record_at=now)
+        segment.refresh_from_db()
         created.append(segment)
     return created

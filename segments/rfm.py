@@ -185,7 +185,7 @@ def _json_scores(dialect: Dialect) -> str:
     return f"{builder}({pairs})"
 
 
-def compute(*, segment: Segment, as_of: datetime) -> MembershipDiff:
+def compute(*, segment: Segment, as_of: datetime, now: datetime | None = None) -> MembershipDiff:
     """Members = purchasers in the included tiers; their scores are stored on the membership."""
     dialect = dialect_for(connection)
     dialect.prepare()
@@ -194,7 +194,7 @@ def compute(*, segment: Segment, as_of: datetime) -> MembershipDiff:
     members = _members(spec, scored)
     with transaction.atomic():
         diff = apply_members(
-            segment=segment, members_sql=members.text, members_params=list(members.params)
+            segment=segment, members_sql=members.text, members_params=list(members.params), now=now
         )
         update = sql(
             f"UPDATE {MEMBERSHIP} SET scores = z.scores FROM "  # noqa: S608

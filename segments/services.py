@@ -134,34 +134,44 @@ def segment_update(*, segment: Segment, **changes: Any) -> Segment:
     return segment
 
 
-def segment_compute(*, segment: Segment, as_of: datetime | None = None) -> MembershipDiff:
+def segment_compute(
+    *, segment: Segment, as_of: datetime | None = None, record_at: datetime | None = None
+) -> MembershipDiff:
     """Recompute membership now (or as of `as_of`), recording who entered and exited,
-    then the segment's shares, stability and a size snapshot."""
-    diff = _compute_members(segment=segment, as_of=as_of)
+    then the segment's shares, stability and a size snapshot.
+
+    `record_at` is when the compute counts as having happened (entered/exited times,
+    the snapshot); it defaults to now. Only a history backfill (the demo) sets it.
+    """
+    diff = _compute_members(segment=segment, as_of=as_of, at=record_at)
     segment.refresh_from_db()
-    metrics.record(segment, diff, now=as_of or segment.computed_at or timezone.now())
+    metrics.record(segment, diff, now=record_at or as_of or segment.computed_at or timezone.now())
     return diff
 
 
-def _compute_members(*, segment: Segment, as_of: datetime | None) -> MembershipDiff:
+def _compute_members(
+    *, segment: Segment, as_of: datetime | None, at: datetime | None
+) -> MembershipDiff:
     if segment.kind == SegmentKind.RULE:
         query = compile_rule(
             segment.definition, workspace=segment.workspace, as_of=as_of, segment_id=segment.pk
         )
-        return apply_members(segment=segment, members_sql=query.sql, members_params=query.params)
+        return apply_members(
+            segment=segment, members_sql=query.sql, members_params=query.params, now=at
+        )
     if segment.kind == SegmentKind.STATIC:
         found, _missing = person_ids_for_user_ids(
             workspace_id=segment.workspace_id, user_ids=segment.definition.get("user_ids", [])
         )
-        return change_members(segment=segment, add=found, replace=True)
+        return change_members(segment=segment, add=found, replace=True, now=at)
     if segment.kind == SegmentKind.EXTERNAL:
         # Membership is pushed from outside; computing only refreshes the size.
-        return change_members(segment=segment)
+        return change_members(segment=segment, now=at)
     if segment.kind == SegmentKind.RFM:
-        return rfm.compute(segment=segment, as_of=as_of or timezone.now())
+        return rfm.compute(segment=segment, as_of=as_of or timezone.now(), now=at)
     # A cluster child is recomputed through its parent, which re-clusters everyone.
     root = segment.parent or segment
-    diff: MembershipDiff = clusters.compute(segment=root, as_of=as_of or timezone.now())
+    diff: MembershipDiff = clusters.compute(segment=root, as_of=as_of or timezone.now(), now=at)
     return diff
 
 

@@ -131,3 +131,15 @@ def test_fill_undefined():
     features = [Feature("A", "days_since_last"), Feature("B", "avg", "x"), Feature("C", "max", "y")]
     matrix = np.array([[1.0, 2.0, np.nan], [np.nan, np.nan, np.nan], [5.0, 4.0, np.nan]])
     assert fill_undefined(matrix, features).tolist() == [[1, 2, 0], [5, 3, 0], [5, 4, 0]]
+
+
+def test_clusters_beyond_a_smaller_k_are_emptied_and_deactivated(workspace):
+    parent = services.segment_create(
+        workspace=workspace, name="C", kind="cluster", definition={**DEFINITION, "k": 3}
+    )
+    services.segment_compute(segment=parent, as_of=AS_OF)
+    services.segment_update(segment=parent, definition={**DEFINITION, "k": 2})
+    services.segment_compute(segment=parent, as_of=AS_OF)
+    leftover = parent.children.get(definition__cluster=2)
+    assert (leftover.is_active, leftover.size, leftover.share_of_people) == (False, 0, 0.0)
+    assert members(leftover) == set()

@@ -141,3 +141,21 @@ def test_bad_updates(workspace, changes, message):
 def test_unknown_kind(workspace):
     with pytest.raises(ServiceError, match='Unknown kind "magic"'):
         services.segment_create(workspace=workspace, name="M", kind="magic", definition={})
+
+
+def test_backfilled_computes_are_recorded_at_their_own_date(workspace):
+    from segments.models import SegmentSnapshot
+
+    segment = services.segment_create(
+        workspace=workspace, name="Pricing 3+", kind="rule", definition=PRICING_3_IN_7
+    )
+    week_ago = AS_OF - timedelta(days=7)
+    services.segment_compute(segment=segment, as_of=week_ago, record_at=week_ago)
+    services.segment_compute(segment=segment, as_of=AS_OF, record_at=AS_OF)
+    entered = set(
+        SegmentMembership.objects.filter(segment=segment).values_list("entered_at", flat=True)
+    )
+    assert entered == {AS_OF}  # nobody had 3 visits in the week before week_ago
+    assert list(
+        SegmentSnapshot.objects.filter(segment=segment).values_list("computed_at", "size")
+    ) == [(week_ago, 0), (AS_OF, 2)]
