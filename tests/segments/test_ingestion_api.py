@@ -597,3 +597,28 @@ def test_a_mixed_batch_widens_seen_and_merges_traits(client):
         datetime(2026, 11, 7, tzinfo=UTC),
     )
     assert Person.objects.get(user_id="u_2").events.count() == 1
+
+
+def test_the_track_statement_is_planned_for_each_batch(client):
+    """PostgreSQL: never the generic plan PostgreSQL would fix after five executions.
+
+    Made while a young workspace's tables are nearly empty, that plan once found
+    each userId by filtering the whole workspace (benchmarks/RESULTS.md).
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements and plan caching are PostgreSQL's")
+    for b in range(8):
+        response = post_batch(client, [track(f"m-{b}-{i}", f"u_{b}_{i}") for i in range(3)])
+        assert response.json()["accepted"] == 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset%"],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 1
+    assert plans[0][0] == 0
+    assert plans[0][1] >= 8
