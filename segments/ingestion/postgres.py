@@ -30,7 +30,6 @@ move are not written at all.
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,55 +54,40 @@ _FROM_JSON = f"jsonb_to_recordset(%(rows)s::jsonb) AS r({_TRACK_COLUMNS})"
 _FROM_STAGE = f"pg_temp.{STAGE} AS r"
 
 
-class _PreparedCursor(psycopg.Cursor[Any]):
-    """Server-side binding, prepared on first use: parsed and planned once per connection."""
+class _BoundCursor(psycopg.Cursor[Any]):
+    """Server-side binding through the unnamed statement: never a named prepared statement."""
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        kwargs["prepare"] = True
+        kwargs["prepare"] = False
         return super().execute(query, params, **kwargs)
 
 
-# Connections whose session plans prepared statements per execution (see _cursor).
-_CUSTOM_PLANS: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
-CUSTOM_PLANS = "SET plan_cache_mode = force_custom_plan"
-
-
 def _cursor() -> CursorWrapper:
-    """A Django cursor (error wrapping, query logging) over a prepared-statement cursor.
+    """A Django cursor (error wrapping, query logging) with server-side parameter binding.
 
     Django's default client-side binding would quote every value into the SQL
-    text and make PostgreSQL parse and plan these long statements on every call.
+    text (the rows' jsonb included) for PostgreSQL to parse back. Here the
+    values travel as bind parameters of the unnamed statement: one round trip,
+    parsed and planned for each batch with its own values.
 
-    Prepared once per connection, but planned on every execution
-    (`plan_cache_mode = force_custom_plan`): left to itself PostgreSQL switches a
-    prepared statement to a generic plan after five executions and keeps it until
-    the tables' statistics change (an ANALYZE; the benchmark server runs with
-    autovacuum off, so never). On a young workspace that plan is made while
-    segments_person is nearly empty, where every index costs the same: measured
-    in benchmarks/ingest.py, some connections found each userId through the
-    workspace_id index, filtering ~10,000 people per probe (16,500 buffers,
-    ~400 ms per 100-event batch instead of ~10 ms), and the seen-range update
-    scanned the whole person table; it lasted until the pooled connection was
-    replaced. A custom plan costs ~0.5 ms per batch and follows the tables as
-    they grow. Only prepared statements follow this setting and only this module
-    prepares (Django binds client-side), so it changes nothing else on the
-    connection. A SET inside a transaction that rolls back is undone, so the
-    connection is remembered only once it is committed.
+    Deliberately not a named prepared statement. PostgreSQL switches one to a
+    generic plan after five executions and keeps it until the tables' statistics
+    change (an ANALYZE; the benchmark server runs with autovacuum off, so never).
+    On a young workspace that plan is made while segments_person is nearly
+    empty, where every index costs the same: in benchmarks/ingest.py some
+    connections found each userId through the workspace_id index, filtering
+    ~10,000 people per probe (16,500 buffers, ~400 ms per 100-event batch
+    instead of ~10 ms), and the seen-range update scanned the whole person
+    table, until the pooled connection was replaced (3,110 events/s instead of
+    13,440 over 200,000 events). Parsing and planning each batch measured no
+    slower than executing a good cached plan (~7.3 ms per 100 events either
+    way). `SET plan_cache_mode = force_custom_plan` would also fix the plan but
+    cost ~1.7 ms more per batch: the session setting also re-plans every
+    foreign-key check (two per inserted event), whose cached plans are fine.
     """
     connection.ensure_connection()
     conn = connection.connection
-    if conn.prepare_threshold is None:
-        # Django sets None, which also refuses explicit prepare=True. Django's own
-        # cursors bind client-side and never prepare, so this only enables ours.
-        conn.prepare_threshold = 2**31 - 1
-    if conn not in _CUSTOM_PLANS:
-        with connection.cursor() as plain:
-            plain.execute(CUSTOM_PLANS)
-        if connection.in_atomic_block:
-            transaction.on_commit(lambda: _CUSTOM_PLANS.add(conn))
-        else:
-            _CUSTOM_PLANS.add(conn)
-    raw = _PreparedCursor(conn)
+    raw = _BoundCursor(conn)
     # django-stubs types these as taking a wrapper; they take the DB-API cursor.
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
