@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Case, Value, When
 
 from segments.ingestion import postgres
+from segments.ingestion.inserts import insert_ignoring_conflicts
 from segments.ingestion.validation import Message
 from segments.models import Event, Person, PersonAlias, SegmentMembership
 
@@ -72,23 +73,15 @@ def _people_by_user_id(workspace_id: int, user_ids: list[str]) -> list[PersonSta
 
 def _insert_people(workspace_id: int, user_ids: list[str], seen: dict[str, tuple]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING: a concurrent batch may create the same people."""
-    table = connection.ops.quote_name(Person._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
-    for start in range(0, len(user_ids), 1000):
-        chunk = user_ids[start : start + 1000]
-        params: list[Any] = []
-        for user_id in chunk:
-            first, last = seen[user_id]
-            params += [workspace_id, user_id, "{}", "{}", adapt(first), adapt(last)]
-        values = ",".join(["(%s,%s,%s,%s,%s,%s)"] * len(chunk))
-        # Only the quoted table name and %s placeholders are interpolated.
-        sql = (
-            f"INSERT INTO {table} (workspace_id, user_id, traits, trait_times, "  # noqa: S608
-            f"first_seen, last_seen) VALUES {values} ON CONFLICT (workspace_id, user_id) "
-            "WHERE user_id IS NOT NULL DO NOTHING"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    insert_ignoring_conflicts(
+        table=Person._meta.db_table,
+        columns=("workspace_id", "user_id", "traits", "trait_times", "first_seen", "last_seen"),
+        rows=[
+            (workspace_id, u, "{}", "{}", adapt(seen[u][0]), adapt(seen[u][1])) for u in user_ids
+        ],
+        conflict="(workspace_id, user_id) WHERE user_id IS NOT NULL",
+    )
 
 
 def _seen_by(messages: Iterable[Message], key: str) -> dict[str, tuple[datetime, datetime]]:
@@ -205,21 +198,13 @@ def _resolve_anonymous(
 
 def _insert_aliases(workspace_id: int, aliases: dict[str, int]) -> set[str]:
     """Insert aliases, skipping ones a concurrent batch created; returns those inserted."""
-    table = connection.ops.quote_name(PersonAlias._meta.db_table)
-    items = sorted(aliases.items())
-    params: list[Any] = []
-    for anonymous_id, person_id in items:
-        params += [workspace_id, anonymous_id, person_id]
-    values = ",".join(["(%s,%s,%s)"] * len(items))
-    # Only the quoted table name and %s placeholders are interpolated.
-    sql = (
-        f"INSERT INTO {table} (workspace_id, anonymous_id, person_id) "  # noqa: S608
-        f"VALUES {values} "
-        "ON CONFLICT (workspace_id, anonymous_id) DO NOTHING RETURNING anonymous_id"
+    return insert_ignoring_conflicts(
+        table=PersonAlias._meta.db_table,
+        columns=("workspace_id", "anonymous_id", "person_id"),
+        rows=[(workspace_id, a, person_id) for a, person_id in sorted(aliases.items())],
+        conflict="(workspace_id, anonymous_id)",
+        returning="anonymous_id",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _create_anonymous(

@@ -31,6 +31,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from segments.ingestion import postgres
+from segments.ingestion.inserts import insert_ignoring_conflicts
 from segments.ingestion.people import PersonState, Resolution, merge_traits, resolve_people
 from segments.ingestion.postgres import LAST_SEEN_RESOLUTION, TrackRow
 from segments.ingestion.validation import Message
@@ -144,35 +145,28 @@ EVENT_TABLE = Event._meta.db_table
 def _insert_events_portable(
     workspace_id: int, rows: list[tuple[int, str, Any, datetime, str]], received_at: datetime
 ) -> set[str]:
-    table = connection.ops.quote_name(EVENT_TABLE)
     adapt = connection.ops.adapt_datetimefield_value
     received = adapt(received_at)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    stored: set[str] = set()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        params: list[Any] = []
-        for person_id, name, properties, ts, message_id in chunk:
-            params += [
-                workspace_id,
-                person_id,
-                name,
-                dumps(properties),
-                adapt(ts),
-                message_id,
-                received,
-            ]
-        values = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
-        # Only the quoted table name and %s placeholders are interpolated.
-        sql = (
-            f"INSERT INTO {table} (workspace_id, person_id, name, properties, "  # noqa: S608
-            f"timestamp, message_id, received_at) VALUES {values} "
-            "ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            stored.update(row[0] for row in cursor.fetchall())
-    return stored
+    return insert_ignoring_conflicts(
+        table=EVENT_TABLE,
+        columns=(
+            "workspace_id",
+            "person_id",
+            "name",
+            "properties",
+            "timestamp",
+            "message_id",
+            "received_at",
+        ),
+        rows=[
+            (workspace_id, person_id, name, dumps(props), adapt(ts), message_id, received)
+            for person_id, name, props, ts, message_id in rows
+        ],
+        conflict="(workspace_id, message_id)",
+        returning="message_id",
+        chunk=INSERT_CHUNK,
+    )
 
 
 @dataclass(slots=True)
