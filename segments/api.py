@@ -7,7 +7,6 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,11 +21,7 @@ from segments.serializers import (
     IngestResultSerializer,
     TrackItemSerializer,
 )
-from workspaces.authentication import CachedApiKeyAuthentication
 from workspaces.scoping import WorkspaceAPIView
-
-# A key looked up in the last few seconds is reused (see CachedApiKeyAuthentication).
-INGEST_AUTHENTICATION = [CachedApiKeyAuthentication, SessionAuthentication]
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -86,7 +81,6 @@ class IngestBatchApi(WorkspaceAPIView):
 
     queryset = Event.objects.all()
     ingest_endpoint = True
-    authentication_classes = INGEST_AUTHENTICATION
 
     @extend_schema(
         operation_id="ingest_batch",
@@ -129,7 +123,6 @@ class _SingleItemApi(WorkspaceAPIView):
 
     queryset = Event.objects.all()
     ingest_endpoint = True
-    authentication_classes = INGEST_AUTHENTICATION
     kind = ""
 
     def post(self, request: Request) -> Response:

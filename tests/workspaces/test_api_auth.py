@@ -181,7 +181,7 @@ def test_ingestion_reuses_a_looked_up_key_for_at_most_its_cache_bound(workspace,
 
     assert ingest().status_code == 200
     services.api_key_revoke(key=key)
-    bound = authentication.CachedApiKeyAuthentication.cache_seconds
+    bound = authentication.INGEST_KEY_CACHE_SECONDS
     assert bound <= 5
     clock[0] += bound - 0.5
     assert ingest().status_code == 200  # read this recently: still the cached key
