@@ -155,6 +155,23 @@ def _save_and_compute(
     return segment
 
 
+def _saved_or_none(
+    request: HttpRequest,
+    form: SegmentForm,
+    segment: Segment | None = None,
+    *,
+    definition_field: str | None = None,
+) -> HttpResponse | None:
+    """Save and compute, then redirect to the segment; on a refusal, put the message on
+    the form (beside the name or the definition) and return None to re-render it."""
+    try:
+        saved = _save_and_compute(request, form, segment)
+    except ServiceError as exc:
+        form.add_error("name" if exc.field == "name" else definition_field, exc.message)
+        return None
+    return redirect("segments:detail", segment_id=saved.pk)
+
+
 def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     kwargs = {"workspace": workspace, "segment_id": segment.pk if segment else None}
@@ -162,12 +179,9 @@ def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpRespon
     if request.method == "POST":
         form = RuleSegmentForm(request.POST, **kwargs)
         if form.is_valid():
-            try:
-                segment = _save_and_compute(request, form, segment)
-            except ServiceError as exc:
-                form.add_error("name" if exc.field == "name" else "definition_json", exc.message)
-            else:
-                return redirect("segments:detail", segment_id=segment.pk)
+            saved = _saved_or_none(request, form, segment, definition_field="definition_json")
+            if saved is not None:
+                return saved
         status = 400
     elif segment is not None:
         form = RuleSegmentForm(
@@ -285,19 +299,14 @@ def segment_rfm_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form: SegmentForm = RfmSegmentForm(request.POST, workspace=workspace)
-        if form.is_valid():
-            try:
-                segment = _save_and_compute(request, form)
-            except ServiceError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return redirect("segments:detail", segment_id=segment.pk)
+        if form.is_valid() and (saved := _saved_or_none(request, form)) is not None:
+            return saved
         status = 400
-    else:
-        names = selectors.event_names(workspace=workspace)
+    names = selectors.event_names(workspace=workspace)
+    if request.method != "POST":
         default = "Order Completed" if "Order Completed" in names else ""
         form = RfmSegmentForm(workspace=workspace, initial={"event": default})
-    context = {"form": form, "event_names": selectors.event_names(workspace=workspace)}
+    context = {"form": form, "event_names": names}
     return _render(request, "segments/segment_rfm.html", context, status=status)
 
 
@@ -307,20 +316,16 @@ def segment_rfm_new(request: HttpRequest) -> HttpResponse:
 @member_required(write=True)
 def segment_cluster_new(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
+    names = selectors.event_names(workspace=workspace)
     status = 200
     if request.method == "POST":
         features = FeatureFormSet(request.POST, prefix="features")
         form = ClusterSegmentForm(request.POST, workspace=workspace, features=features)
-        if features.is_valid() and form.is_valid():
-            try:
-                segment = _save_and_compute(request, form)
-            except ServiceError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return redirect("segments:detail", segment_id=segment.pk)
+        valid = features.is_valid() and form.is_valid()
+        if valid and (saved := _saved_or_none(request, form)) is not None:
+            return saved
         status = 400
     else:
-        names = selectors.event_names(workspace=workspace)
         features = FeatureFormSet(
             prefix="features", initial=[{"event": n, "agg": "count"} for n in names[:3]]
         )
@@ -328,7 +333,7 @@ def segment_cluster_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "features": features,
-        "event_names": selectors.event_names(workspace=workspace),
+        "event_names": names,
         "property_keys": selectors.event_property_keys(workspace=workspace),
     }
     return _render(request, "segments/segment_cluster.html", context, status=status)
