@@ -369,6 +369,7 @@ def compute(*, segment: Any, as_of: datetime, now: datetime | None = None) -> An
         raise ServiceError(f"Cannot cluster yet: {exc}") from exc
     with transaction.atomic():
         children = {c.definition.get("cluster"): c for c in segment.children.select_for_update()}
+        diffs: list[tuple[Segment, Any]] = []
         for profile in result.profiles:
             definition = _child_definition(profile, result)
             child = children.pop(profile.index, None)
@@ -386,13 +387,12 @@ def compute(*, segment: Any, as_of: datetime, now: datetime | None = None) -> An
                 child.definition, child.is_active = definition, True
                 child.save(update_fields=["name", "definition", "is_active"])
             members = set(ids[result.labels == profile.index].tolist())
-            metrics.record(
-                child,
-                change_members(segment=child, add=members, replace=True, now=now),
-                now=now or as_of,
-            )
+            diffs.append((child, change_members(segment=child, add=members, replace=True, now=now)))
         for leftover in children.values():
-            emptied = change_members(segment=leftover, replace=True, now=now)
-            metrics.record(leftover, emptied, now=now or as_of)
+            diffs.append((leftover, change_members(segment=leftover, replace=True, now=now)))
             Segment.objects.filter(pk=leftover.pk).update(is_active=False)
+        at = now or as_of
+        shares = metrics.revenue_shares(segment.workspace, [c.pk for c, _ in diffs], now=at)
+        for child, diff in diffs:
+            metrics.record(child, diff, now=at, revenue_share=shares[child.pk])
         return change_members(segment=segment, add=set(ids.tolist()), replace=True, now=now)

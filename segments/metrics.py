@@ -14,7 +14,8 @@ from django.db.models import Q
 from segments.membership import MEMBERSHIP, MembershipDiff
 from segments.models import Event, Person, Segment, SegmentMembership, SegmentSnapshot
 from segments.rules.dialects import dialect_for
-from segments.rules.sql import param, sql
+from segments.rules.sql import join, param, sql
+from workspaces.models import Workspace
 
 EVENT = Event._meta.db_table
 REVENUE_WINDOW = timedelta(days=365)
@@ -28,29 +29,47 @@ def share_of_people(segment: Segment) -> float | None:
 
 def share_of_revenue(segment: Segment, *, now: datetime) -> float | None:
     """Members' share of the revenue event's property summed over the last 365 days."""
-    workspace = segment.workspace
-    if not workspace.revenue_event or not workspace.revenue_property:
-        return None
+    return revenue_shares(segment.workspace, [segment.pk], now=now)[segment.pk]
+
+
+def revenue_shares(
+    workspace: Workspace, segment_ids: list[int], *, now: datetime
+) -> dict[int, float | None]:
+    """The share of revenue of several segments of one workspace: two scans in all
+    (the total, and every segment's members grouped), not one per segment."""
+    shares: dict[int, float | None] = dict.fromkeys(segment_ids)
+    if not segment_ids or not workspace.revenue_event or not workspace.revenue_property:
+        return shares
     dialect = dialect_for(connection)
     dialect.prepare()
-    value = dialect.json_number("e.properties", workspace.revenue_property)
-    query = sql(
-        "SELECT SUM(CASE WHEN m.person_id IS NOT NULL THEN x.v ELSE 0 END), SUM(x.v) FROM "  # noqa: S608
-        f"(SELECT e.person_id, {{}} AS v FROM {EVENT} e WHERE e.workspace_id = {{}} "
-        "AND e.name = {} AND e.timestamp <= {} AND e.timestamp >= {}) x "
-        f"LEFT JOIN (SELECT DISTINCT person_id FROM {MEMBERSHIP} "
-        "WHERE segment_id = {} AND exited_at IS NULL) m ON m.person_id = x.person_id",
-        value,
+    revenue = sql(
+        f"SELECT e.person_id, {{}} AS v FROM {EVENT} e WHERE e.workspace_id = {{}} "  # noqa: S608
+        "AND e.name = {} AND e.timestamp <= {} AND e.timestamp >= {}",
+        dialect.json_number("e.properties", workspace.revenue_property),
         param(workspace.pk),
         param(workspace.revenue_event),
         dialect.time(now),
         dialect.time(now - REVENUE_WINDOW),
-        param(segment.pk),
+    )
+    total_query = sql("SELECT SUM(x.v) FROM ({}) x", revenue)
+    # Driven from the revenue events (a LEFT JOIN keeps them the outer side), so the
+    # memberships are hashed once whatever the planner believes their count to be;
+    # the group of non-members (segment_id NULL) is ignored.
+    by_segment = sql(
+        "SELECT m.segment_id, SUM(x.v) FROM ({}) x LEFT JOIN "  # noqa: S608
+        f"(SELECT DISTINCT segment_id, person_id FROM {MEMBERSHIP} WHERE exited_at IS NULL "
+        "AND segment_id IN ({})) m ON m.person_id = x.person_id GROUP BY m.segment_id",
+        revenue,
+        join(", ", (param(pk) for pk in segment_ids)),
     )
     with connection.cursor() as cursor:
-        cursor.execute(query.text, list(query.params))
-        members, total = cursor.fetchone()
-    return float(members or 0) / float(total) if total else None
+        cursor.execute(total_query.text, list(total_query.params))
+        (total,) = cursor.fetchone()
+        if not total:
+            return shares
+        cursor.execute(by_segment.text, list(by_segment.params))
+        members = {pk: value for pk, value in cursor.fetchall() if pk is not None}
+    return {pk: float(members.get(pk) or 0) / float(total) for pk in segment_ids}
 
 
 def stability(segment: Segment, *, now: datetime) -> float | None:
@@ -68,10 +87,21 @@ def stability(segment: Segment, *, now: datetime) -> float | None:
     return still / past
 
 
-def record(segment: Segment, diff: MembershipDiff, *, now: datetime) -> None:
-    """Store the metrics on the segment and a snapshot of this compute."""
+_UNKNOWN = object()
+
+
+def record(
+    segment: Segment, diff: MembershipDiff, *, now: datetime, revenue_share: object = _UNKNOWN
+) -> None:
+    """Store the metrics on the segment and a snapshot of this compute.
+
+    `revenue_share` may be passed in when it was computed for several segments at once
+    (`revenue_shares`), as a cluster compute does for its clusters.
+    """
     segment.share_of_people = share_of_people(segment)
-    segment.share_of_revenue = share_of_revenue(segment, now=now)
+    segment.share_of_revenue = (
+        share_of_revenue(segment, now=now) if revenue_share is _UNKNOWN else revenue_share  # type: ignore[assignment]
+    )
     segment.stability = stability(segment, now=now)
     Segment.objects.filter(pk=segment.pk).update(
         share_of_people=segment.share_of_people,

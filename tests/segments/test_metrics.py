@@ -105,3 +105,25 @@ def test_each_compute_leaves_a_snapshot(workspace):
         SegmentSnapshot.objects.filter(segment=segment).values_list("size", "entered", "exited")
     )
     assert snapshots == [(3, 3, 0), (0, 0, 3)]
+
+
+def test_revenue_shares_of_several_segments_match_one_at_a_time(workspace):
+    from segments.metrics import revenue_shares, share_of_revenue
+
+    one = services.segment_create(
+        workspace=workspace, name="One", kind="static", definition={"user_ids": ["a"]}
+    )
+    two = services.segment_create(
+        workspace=workspace, name="Two", kind="static", definition={"user_ids": ["b", "c", "d"]}
+    )
+    empty = services.segment_create(
+        workspace=workspace, name="None", kind="static", definition={"user_ids": []}
+    )
+    shares = revenue_shares(workspace, [one.pk, two.pk, empty.pk], now=AS_OF)
+    assert shares == {
+        one.pk: pytest.approx(400 / 500),
+        two.pk: pytest.approx(100 / 500),
+        empty.pk: 0.0,
+    }
+    for segment in (one, two, empty):
+        assert share_of_revenue(segment, now=AS_OF) == pytest.approx(shares[segment.pk])
