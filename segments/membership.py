@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from segments.bulk import insert_ignoring_conflicts
 from segments.models import Person, Segment, SegmentMembership
 
 MEMBERSHIP = SegmentMembership._meta.db_table
@@ -136,10 +137,15 @@ def change_members(
         exited = 0
         for chunk in _chunks(sorted(leaving)):
             exited += open_rows.filter(person_id__in=chunk).update(exited_at=now)
-        for chunk in _chunks(sorted(joining)):
-            SegmentMembership.objects.bulk_create(
-                [SegmentMembership(segment=segment, person_id=pid, entered_at=now) for pid in chunk]
-            )
+        # Plain rows, not model instances: a cluster compute enters ~10^5 people at once.
+        entered_at = connection.ops.adapt_datetimefield_value(now)
+        insert_ignoring_conflicts(
+            table=MEMBERSHIP,
+            columns=("segment_id", "person_id", "entered_at"),
+            rows=[(segment.pk, pid, entered_at) for pid in sorted(joining)],
+            conflict="(segment_id, person_id) WHERE exited_at IS NULL",
+            chunk=CHUNK,
+        )
         size = len(current) - exited + len(joining)
         Segment.objects.filter(pk=segment.pk).update(size=size, computed_at=now)
     segment.size, segment.computed_at = size, now

@@ -20,8 +20,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, Value, When
 
+from segments.bulk import insert_ignoring_conflicts
 from segments.ingestion import postgres
-from segments.ingestion.inserts import insert_ignoring_conflicts
 from segments.ingestion.validation import Message
 from segments.models import Event, Person, PersonAlias, SegmentMembership
 

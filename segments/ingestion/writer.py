@@ -30,8 +30,8 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from segments.bulk import insert_ignoring_conflicts
 from segments.ingestion import postgres
-from segments.ingestion.inserts import insert_ignoring_conflicts
 from segments.ingestion.people import PersonState, Resolution, merge_traits, resolve_people
 from segments.ingestion.postgres import LAST_SEEN_RESOLUTION, TrackRow
 from segments.ingestion.validation import Message

@@ -1,4 +1,4 @@
-"""The portable multi-row insert (SQLite and PostgreSQL) the write path builds on."""
+"""Portable multi-row inserts (SQLite and PostgreSQL) for ingestion and membership writes."""
 
 from __future__ import annotations
 
