@@ -101,6 +101,16 @@ _FIND_PEOPLE = (
     f"SELECT * FROM {PERSON} AS p WHERE p.workspace_id = %(ws)s::bigint "
     "AND p.user_id = w.user_id LIMIT 1) AS p"
 )
+# Create the wanted people not found, skipping any a concurrent batch just created.
+_CREATE_PEOPLE = (
+    f"INSERT INTO {PERSON} "  # noqa: S608
+    "(workspace_id, user_id, traits, trait_times, first_seen, last_seen) "
+    "SELECT %(ws)s::bigint, w.user_id, '{{}}', '{{}}', w.first, w.last FROM wanted AS w "
+    "WHERE NOT EXISTS (SELECT FROM found AS f WHERE f.user_id = w.user_id) "
+    "ORDER BY w.user_id "
+    "ON CONFLICT (workspace_id, user_id) WHERE user_id IS NOT NULL DO NOTHING "
+    "RETURNING {columns}"
+)
 
 # The seen-range update shared by both event statements: only people whose range
 # moves (see the module docstring), visited in id order to keep lock order stable.
@@ -121,13 +131,7 @@ def _track_statement(source: str) -> str:
         f"WITH r AS MATERIALIZED (SELECT * FROM {source}), "  # noqa: S608
         "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
         f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id')}), "
-        f"created AS (INSERT INTO {PERSON} "
-        "(workspace_id, user_id, traits, trait_times, first_seen, last_seen) "
-        "SELECT %(ws)s::bigint, w.user_id, '{}', '{}', w.first, w.last FROM wanted AS w "
-        "WHERE NOT EXISTS (SELECT FROM found AS f WHERE f.user_id = w.user_id) "
-        "ORDER BY w.user_id "
-        "ON CONFLICT (workspace_id, user_id) WHERE user_id IS NOT NULL DO NOTHING "
-        "RETURNING id, user_id), "
+        f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id')}), "
         "people AS (SELECT id, user_id FROM found UNION ALL SELECT id, user_id FROM created), "
         f"ins AS (INSERT INTO {EVENT} "
         "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
@@ -233,14 +237,12 @@ _PEOPLE_BY_USER_ID = (
     + _FIND_PEOPLE.format(
         columns="p.id, p.user_id, p.traits, p.trait_times, p.first_seen, p.last_seen, p.account_id"
     )
-    + " ORDER BY p.id FOR NO KEY UPDATE OF p), "  # noqa: S608
-    f"created AS (INSERT INTO {PERSON} "
-    "(workspace_id, user_id, traits, trait_times, first_seen, last_seen) "
-    "SELECT %(ws)s::bigint, w.user_id, '{}', '{}', w.first, w.last FROM wanted AS w "
-    "WHERE NOT EXISTS (SELECT FROM found AS f WHERE f.user_id = w.user_id) "
-    "ORDER BY w.user_id "
-    "ON CONFLICT (workspace_id, user_id) WHERE user_id IS NOT NULL DO NOTHING "
-    "RETURNING id, user_id, traits, trait_times, first_seen, last_seen, account_id) "
+    + " ORDER BY p.id FOR NO KEY UPDATE OF p), "
+    "created AS ("
+    + _CREATE_PEOPLE.format(
+        columns="id, user_id, traits, trait_times, first_seen, last_seen, account_id"
+    )
+    + ") "
     "SELECT *, false FROM found UNION ALL SELECT *, true FROM created"
 )
 _LOCK_PEOPLE = (
