@@ -114,6 +114,53 @@ def client_run(args: tuple[int, str, list[bytes], str]) -> list[float]:
     return latencies
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(server_pid: int, database: str) -> dict[str, list[int]]:
+    """gunicorn's processes (its session) and the PostgreSQL backends of the bench database."""
+    web, db = [], []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmd:
+                cmdline = cmd.read().replace(b"\0", b" ").decode(errors="replace")
+            sid = os.getsid(int(entry))
+        except OSError:
+            continue
+        if sid == server_pid:
+            web.append(int(entry))
+        elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            db.append(int(entry))
+    return {"web": web, "db": db}
+
+
+class CpuMeter:
+    """CPU seconds spent by the web server and by PostgreSQL between start() and stop()."""
+
+    def __init__(self, server_pid: int, database: str) -> None:
+        self.server_pid, self.database = server_pid, database
+
+    def start(self) -> None:
+        pids = _server_pids(self.server_pid, self.database)
+        self.before = {pid: _cpu_seconds(pid) for group in pids.values() for pid in group}
+
+    def stop(self) -> dict[str, float]:
+        pids = _server_pids(self.server_pid, self.database)
+        return {
+            group: sum(_cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in members)
+            for group, members in pids.items()
+        }
+
+
 def run_clients(port: int, key: str, bodies: list[bytes], path: str) -> tuple[float, list[float]]:
     shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
     start = time.perf_counter()
@@ -121,6 +168,13 @@ def run_clients(port: int, key: str, bodies: list[bytes], path: str) -> tuple[fl
         results = list(pool.map(client_run, [(port, key, s, path) for s in shares]))
     elapsed = time.perf_counter() - start
     return elapsed, sorted(lat for part in results for lat in part)
+
+
+def cpu_line(cpu: dict[str, float], requests: int) -> str:
+    return (
+        f"    CPU per request: web {cpu['web'] / requests * 1000:.2f} ms, "
+        f"PostgreSQL {cpu['db'] / requests * 1000:.2f} ms"
+    )
 
 
 def copy_baseline(url: str, workspace: int) -> float:
@@ -183,6 +237,8 @@ def main() -> int:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
+        # Production's broker; the debounced segment refresh after ingestion publishes here.
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
     }
     psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
     psql_admin(url, f'CREATE DATABASE "{name}"')
@@ -217,12 +273,16 @@ def main() -> int:
         # Warm both workers and create the people, then measure.
         run_clients(port, info["ingest_key"], make_batches(1, 40, "warm"), "/api/v1/ingest/batch")
         bodies = make_batches(2, EVENTS // BATCH, "a")
+        meter = CpuMeter(server.pid, name)
+        meter.start()
         elapsed, latencies = run_clients(port, info["ingest_key"], bodies, "/api/v1/ingest/batch")
+        batch_cpu = meter.stop()
         api_rate = EVENTS / elapsed
         p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
         print(f"(a) batch API: {EVENTS} events in {elapsed:.1f}s = {api_rate:,.0f} events/s "
               f"({CLIENTS} clients, {BATCH}/batch, 2 workers x {THREADS} threads, "
               f"p99 {p99:.0f} ms/request)")  # fmt: skip
+        print(cpu_line(batch_cpu, len(bodies)))
 
         copy_seconds = copy_baseline(url, info["workspace"])
         copy_rate = EVENTS / copy_seconds
@@ -235,10 +295,13 @@ def main() -> int:
             item = {"userId": f"u_{rng.randrange(USERS)}", "event": "Clicked",
                     "properties": {"x": i}, "messageId": f"t-{i}"}  # fmt: skip
             singles.append(json.dumps(item).encode())
+        meter.start()
         elapsed, latencies = run_clients(port, info["ingest_key"], singles, "/api/v1/ingest/track")
+        track_cpu = meter.stop()
         p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
         print(f"(c) /ingest/track: {TRACK_REQUESTS} requests in {elapsed:.1f}s = "
               f"{TRACK_REQUESTS / elapsed:,.0f} requests/s, p99 {p99:.1f} ms")  # fmt: skip
+        print(cpu_line(track_cpu, TRACK_REQUESTS))
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         server = None

@@ -30,6 +30,7 @@ move are not written at all.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,48 +58,90 @@ _FROM_STAGE = f"pg_temp.{STAGE} AS r"
 class _BoundCursor(psycopg.Cursor[Any]):
     """Server-side binding through the unnamed statement: never a named prepared statement."""
 
+    prepare = False
+
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        kwargs["prepare"] = False
+        kwargs["prepare"] = self.prepare
         return super().execute(query, params, **kwargs)
 
 
-def _cursor() -> CursorWrapper:
+class _PreparedCursor(_BoundCursor):
+    """Server-side binding through a named prepared statement (psycopg keeps one per text)."""
+
+    prepare = True
+
+
+def _cursor(*, prepare: bool = False) -> CursorWrapper:
     """A Django cursor (error wrapping, query logging) with server-side parameter binding.
 
     Django's default client-side binding would quote every value into the SQL
     text (the rows' jsonb included) for PostgreSQL to parse back. Here the
-    values travel as bind parameters of the unnamed statement: one round trip,
-    parsed and planned for each batch with its own values.
-
-    Deliberately not a named prepared statement. PostgreSQL switches one to a
-    generic plan after five executions and keeps it until the tables' statistics
-    change (an ANALYZE; the benchmark server runs with autovacuum off, so never).
-    On a young workspace that plan is made while segments_person is nearly
-    empty, where every index costs the same: in benchmarks/ingest.py some
-    connections found each userId through the workspace_id index, filtering
-    ~10,000 people per probe (16,500 buffers, ~400 ms per 100-event batch
-    instead of ~10 ms), and the seen-range update scanned the whole person
-    table, until the pooled connection was replaced (3,110 events/s instead of
-    13,440 over 200,000 events). Parsing and planning each batch measured no
-    slower than executing a good cached plan (~7.3 ms per 100 events either
-    way). `SET plan_cache_mode = force_custom_plan` would also fix the plan but
-    cost ~1.7 ms more per batch: the session setting also re-plans every
-    foreign-key check (two per inserted event), whose cached plans are fine.
+    values travel as bind parameters: one round trip, and by default through
+    the unnamed statement, parsed and planned for each call with its values.
+    The hot track statement is the exception (see `_sized_statement`).
     """
     connection.ensure_connection()
     conn = connection.connection
-    raw = _BoundCursor(conn)
+    raw = (_PreparedCursor if prepare else _BoundCursor)(conn)
     # django-stubs types these as taking a wrapper; they take the DB-API cursor.
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
     return connection.make_cursor(raw)  # type: ignore[arg-type]
 
 
+_PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+# The person table's size class (log2 of its pages) that each connection last saw.
+_person_size_class: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+def _sized_statement(statement: str) -> tuple[str, bool]:
+    """The statement text to run on this connection, and whether to prepare it.
+
+    Parsing and planning the track statement cost about a third of its time
+    (4 connections, 100-event batches: 28,000 events/s planned per call, 38,000-
+    48,000 with a cached plan). But a cached plan is only as good as the table
+    sizes it was made for: PostgreSQL keeps a prepared statement's generic plan
+    for the connection's life, and one made while `segments_person` held a few
+    hundred rows seq-scans it in the seen-range update and may find each userId
+    through `person_ws_last_seen` (filtering the whole workspace) — harmless
+    then, ruinous once the table is large (benchmarks/RESULTS.md: ~400 ms per
+    batch instead of ~10). So the text carries the person table's size class, the
+    power of two of its pages, which each execution reports back: when the table
+    has doubled, the text changes, psycopg prepares it afresh, and the server
+    plans for the table as it now is. A plan is never used on a table more than
+    twice the size it was made for. Until a connection has seen the size once,
+    it plans per call.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    size_class = _person_size_class.get(raw)
+    if size_class is None:
+        return statement, False
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's prepared statements off (for transaction-mode
+        # poolers); this lets them be made where asked for (`prepare=True`) and
+        # nowhere else. Django's own cursors bind client-side and never prepare.
+        raw.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
+    return f"{statement} /* person pages < 2^{size_class} */", True
+
+
+def _note_person_pages(pages: int) -> None:
+    _person_size_class[connection.connection] = max(int(pages), 0).bit_length()
+
+
+# The workspace as the planner should see it: a value known only at run time
+# (`(SELECT $1)`), estimated as one of the table's workspaces. Written as a plain
+# constant, a workspace the statistics have not seen yet (created after the last
+# ANALYZE) is estimated to have no people at all; every index that leads with
+# workspace_id then costs the same, and the planner may find each userId through
+# person_ws_last_seen, filtering the whole workspace, instead of the unique index.
+_WORKSPACE = "(SELECT %(ws)s::bigint)"
+
 # One unique-index probe per wanted userId, whatever the table statistics say (a
 # young table without them once got a bitmap scan of the whole workspace).
 _FIND_PEOPLE = (
     "SELECT {columns} FROM wanted AS w CROSS JOIN LATERAL ("  # noqa: S608
-    f"SELECT * FROM {PERSON} AS p WHERE p.workspace_id = %(ws)s::bigint "
+    f"SELECT * FROM {PERSON} AS p WHERE p.workspace_id = {_WORKSPACE} "
     "AND p.user_id = w.user_id LIMIT 1) AS p"
 )
 # Create the wanted people not found, skipping any a concurrent batch just created.
@@ -141,10 +184,12 @@ def _track_statement(source: str) -> str:
         "RETURNING message_id, person_id, timestamp), "
         f"widened AS ({_WIDEN_SEEN}) "
         # Stored message ids, then (flag 1) userIds whose person could not be
-        # resolved because a concurrent batch created it after this statement began.
+        # resolved because a concurrent batch created it after this statement began,
+        # then (flag 2) the person table's size in pages (see _sized_statement).
         "SELECT 0, message_id FROM ins UNION ALL "
         "SELECT 1, w.user_id FROM wanted AS w "
-        "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id)"
+        "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id) UNION ALL "
+        f"SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text"
     )
 
 
@@ -207,11 +252,20 @@ def write_tracks(
                 for r in rows
             ]
         )
-        with _cursor() as cursor:
-            cursor.execute(TRACKS_FROM_JSON, params)
+        statement, prepare = _sized_statement(TRACKS_FROM_JSON)
+        with _cursor(prepare=prepare) as cursor:
+            cursor.execute(statement, params)
             result = cursor.fetchall()
-    stored = {value for flag, value in result if flag == 0}
-    return stored, {value for flag, value in result if flag == 1}
+    stored: set[str] = set()
+    unresolved: set[str] = set()
+    for flag, value in result:
+        if flag == 0:
+            stored.add(value)
+        elif flag == 1:
+            unresolved.add(value)
+        else:
+            _note_person_pages(int(value))
+    return stored, unresolved
 
 
 def _stage(cursor: Any, rows: Iterable[TrackRow], *, empty_first: bool) -> None:
@@ -247,7 +301,7 @@ _PEOPLE_BY_USER_ID = (
 )
 _LOCK_PEOPLE = (
     "SELECT id, user_id, traits, trait_times, first_seen, last_seen, account_id, false "  # noqa: S608
-    f"FROM {PERSON} WHERE workspace_id = %(ws)s::bigint AND user_id IS NOT NULL "
+    f"FROM {PERSON} WHERE workspace_id = {_WORKSPACE} AND user_id IS NOT NULL "
     "AND user_id = ANY(%(user_ids)s::text[]) ORDER BY id FOR NO KEY UPDATE"
 )
 
