@@ -6,10 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from workspaces.views_errors import bad_request, not_found, server_error
 
 api_v1: list[URLPattern | URLResolver] = [
+    # First: the ingestion endpoints take most requests, and URL resolution is in order.
+    path("", include("segments.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("workspaces.api_urls")),
-    path("", include("segments.api_urls")),
     path("", include("segments.segment_api_urls")),
 ]
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -49,7 +55,20 @@ def _body(request: Request, limit: int) -> bytes:
     return body
 
 
+# A run of digits that could be an integer beyond 64 bits, which orjson would
+# turn into a float (rounding it); JSON allows it and jsonb keeps it exact.
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
 def _parse(body: bytes) -> Any:
+    # orjson parses ~2x faster. What it refuses but JSON allows (numbers beyond a
+    # double, lone surrogate escapes, deep nesting) and what it would round goes
+    # to the standard library, which keeps the item-level errors and exact values.
+    if _LONG_DIGITS.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -73,6 +92,19 @@ ERRORS = {
 }
 
 
+class JsonOnlyNegotiation(BaseContentNegotiation):
+    """Ingestion answers JSON whatever the client accepts: no Accept header parsing per call."""
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
 class IngestBatchApi(WorkspaceAPIView):
     """Store a Segment-spec batch; valid items are stored even when others are rejected."""
 
@@ -81,6 +113,7 @@ class IngestBatchApi(WorkspaceAPIView):
 
     queryset = Event.objects.all()
     ingest_endpoint = True
+    content_negotiation_class = JsonOnlyNegotiation
 
     @extend_schema(
         operation_id="ingest_batch",
@@ -123,6 +156,7 @@ class _SingleItemApi(WorkspaceAPIView):
 
     queryset = Event.objects.all()
     ingest_endpoint = True
+    content_negotiation_class = JsonOnlyNegotiation
     kind = ""
 
     def post(self, request: Request) -> Response:

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import psycopg
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -48,10 +49,33 @@ COPY_THRESHOLD = 2000
 PERSON = Person._meta.db_table
 EVENT = Event._meta.db_table
 STAGE = "motive_ingest_stage"
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=lambda value: value.isoformat()
+).encode
+
+
+def _dumps(value: Any) -> str:
+    """JSON text of rows for a jsonb parameter; datetimes as ISO 8601.
+
+    orjson does it ~10x faster than the standard library; the standard library
+    takes what orjson refuses (integers beyond 64 bits, which JSON allows).
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return _json_dumps(value)
+
+
+# A track row: (user_id, event name, properties, timestamp, message_id).
+TrackRow = tuple[str, str, dict[str, Any], datetime, str]
 
 _TRACK_COLUMNS = "user_id text, name text, properties jsonb, ts timestamptz, message_id text"
-_FROM_JSON = f"jsonb_to_recordset(%(rows)s::jsonb) AS r({_TRACK_COLUMNS})"
+# Rows travel as a JSON array of arrays, the cheapest shape to build in Python.
+_FROM_JSON = (
+    "(SELECT e->>0 AS user_id, e->>1 AS name, e->2 AS properties, "
+    "(e->>3)::timestamptz AS ts, e->>4 AS message_id "
+    "FROM jsonb_array_elements(%(rows)s::jsonb) AS e) AS r"
+)
 _FROM_STAGE = f"pg_temp.{STAGE} AS r"
 
 
@@ -197,26 +221,6 @@ TRACKS_FROM_JSON = _track_statement(_FROM_JSON)
 TRACKS_FROM_STAGE = _track_statement(_FROM_STAGE)
 
 
-class TrackRow:
-    """What the single-statement path needs of a `track` message."""
-
-    __slots__ = ("message_id", "name", "properties", "timestamp", "user_id")
-
-    def __init__(
-        self,
-        user_id: str,
-        name: str,
-        properties: dict[str, Any],
-        timestamp: datetime,
-        message_id: str,
-    ) -> None:
-        self.user_id = user_id
-        self.name = name
-        self.properties = properties
-        self.timestamp = timestamp
-        self.message_id = message_id
-
-
 def write_tracks(
     *, workspace_id: int, rows: Sequence[TrackRow], received_at: datetime
 ) -> tuple[set[str], set[str]]:
@@ -240,18 +244,7 @@ def write_tracks(
                 cursor.execute(TRACKS_FROM_STAGE, params)
                 result = cursor.fetchall()
     else:
-        params["rows"] = _dumps(
-            [
-                {
-                    "user_id": r.user_id,
-                    "name": r.name,
-                    "properties": r.properties,
-                    "ts": r.timestamp.isoformat(),
-                    "message_id": r.message_id,
-                }
-                for r in rows
-            ]
-        )
+        params["rows"] = _dumps(rows)
         statement, prepare = _sized_statement(TRACKS_FROM_JSON)
         with _cursor(prepare=prepare) as cursor:
             cursor.execute(statement, params)
@@ -278,8 +271,8 @@ def _stage(cursor: Any, rows: Iterable[TrackRow], *, empty_first: bool) -> None:
     raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
     columns = "user_id, name, properties, ts, message_id"
     with raw.copy(f"COPY pg_temp.{STAGE} ({columns}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row((r.user_id, r.name, _dumps(r.properties), r.timestamp, r.message_id))
+        for user_id, name, properties, timestamp, message_id in rows:
+            copy.write_row((user_id, name, _dumps(properties), timestamp, message_id))
 
 
 # --- the general path (identify, group, anonymous ids): one statement per step ---
@@ -316,7 +309,7 @@ def people_by_user_id(
     """
     rows = _dumps(
         [
-            {"user_id": user_id, "first": first.isoformat(), "last": last.isoformat()}
+            {"user_id": user_id, "first": first, "last": last}
             for user_id, (first, last) in sorted(seen.items())
         ]
     )
@@ -355,7 +348,7 @@ def insert_events(
     """
     data = _dumps(
         [
-            {"person_id": p, "name": n, "properties": j, "ts": t.isoformat(), "message_id": m}
+            {"person_id": p, "name": n, "properties": j, "ts": t, "message_id": m}
             for p, n, j, t, m in rows
         ]
     )
@@ -392,8 +385,8 @@ def update_people(*, people: Sequence[Any]) -> None:
                 "traits": s.traits,
                 "trait_times": s.trait_times,
                 "account_id": s.account_id,
-                "first": s.first_seen.isoformat(),
-                "last": s.last_seen.isoformat(),
+                "first": s.first_seen,
+                "last": s.last_seen,
             }
             for s in people
         ]

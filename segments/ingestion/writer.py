@@ -91,7 +91,10 @@ def _retrying(write: Callable[[], int]) -> int:
 
 def _write_tracks(workspace_id: int, batch: list[Message], received_at: datetime) -> int:
     """PostgreSQL, track calls with userIds only: one statement (postgres.write_tracks)."""
-    rows = [TrackRow(m.user_id, m.name, m.payload, m.timestamp, m.message_id) for m in batch]  # type: ignore[arg-type]
+    rows: list[TrackRow] = [
+        (m.user_id, m.name, m.payload, m.timestamp, m.message_id)  # type: ignore[misc]
+        for m in batch
+    ]
     stored: set[str] = set()
     for attempt in range(ATTEMPTS):
         try:
@@ -109,7 +112,7 @@ def _write_tracks(workspace_id: int, batch: list[Message], received_at: datetime
             return len(stored)
         # People a concurrent batch created mid-statement: their rows were not
         # stored; send just those again, now that the people are visible.
-        rows = [r for r in rows if r.user_id in unresolved]
+        rows = [r for r in rows if r[0] in unresolved]
     raise DatabaseError(f"Could not resolve {len(rows)} people after {ATTEMPTS} attempts.")
 
 

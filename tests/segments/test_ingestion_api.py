@@ -708,3 +708,12 @@ def test_deleting_a_workspace_deletes_its_events_without_a_database_constraint(c
     workspace.delete()
     assert list(Event.objects.values_list("id", flat=True)) == [kept.id]
     assert Person.objects.filter(workspace_id=workspace.pk).count() == 0
+
+
+def test_numbers_json_allows_are_stored_exactly(client):
+    """The fast JSON parser would round integers beyond 64 bits; they must come back exact."""
+    big = 123456789012345678901234567890
+    properties = {"big": big, "negative": -(2**70), "small": 7, "price": 49.99}
+    response = post_batch(client, [track("m-1", properties=properties)])
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert Event.objects.get().properties == properties
