@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 from django.utils import timezone
 
+from segments.ingestion import fold_seen_ranges
 from segments.ingestion.validation import MAX_ITEM_BYTES, ItemError, Message, validate_item
 from segments.ingestion.writer import write_messages
 from workspaces.models import Workspace
@@ -217,6 +218,8 @@ def _run(
             )
             result.imported += written.accepted
             result.duplicates += written.duplicates
+    # Once for the whole file, not per chunk (see models.PendingSeenRange).
+    fold_seen_ranges()
     result.errors.sort()
 
 

@@ -12,14 +12,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from segments import refresh
+from segments.ingestion import postgres
 from segments.ingestion.validation import ItemError, Message, validate_item
 from segments.ingestion.writer import write_messages
 from workspaces.models import Workspace
 
-__all__ = ["IngestResult", "ItemError", "Message", "ingest_items", "validate_item"]
+__all__ = [
+    "IngestResult",
+    "ItemError",
+    "Message",
+    "fold_seen_ranges",
+    "ingest_items",
+    "validate_item",
+]
 
 
 @dataclass(slots=True)
@@ -27,6 +36,16 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def fold_seen_ranges() -> tuple[int, int]:
+    """Apply queued seen ranges (PostgreSQL; elsewhere they are written directly).
+
+    Returns (queue rows applied, people widened).
+    """
+    if connection.vendor != "postgresql":
+        return 0, 0
+    return postgres.fold_seen_ranges()
 
 
 def ingest_items(

@@ -1,35 +1,35 @@
 """The PostgreSQL statements of the write path: few round trips, little Python per row.
 
-Rows travel to the server as ONE jsonb parameter (`jsonb_to_recordset`), or for
-large chunks (the CSV import) through `COPY` into a temporary staging table.
-Either way psycopg adapts one value per batch instead of one per cell, and the
-statement text is the same whatever the batch size.
+Rows travel to the server as ONE jsonb parameter (a JSON array of arrays), or
+for large chunks (the CSV import) through `COPY` into a temporary staging
+table. Either way psycopg adapts one value per batch instead of one per cell,
+and the statement text is the same whatever the batch size.
 
 `write_tracks` is the hot path: a batch of `track` calls that all carry a
 `userId` is stored by a single statement that finds or creates the people,
 inserts the events `ON CONFLICT (workspace_id, message_id) DO NOTHING` and
-widens the people's first/last seen from the events that were new. Outside a
-transaction that one statement is its own atomic commit, so a batch costs one
-round trip and one WAL flush; durability is unchanged (synchronous_commit stays
-on). It takes no explicit row locks: events only need the person's key (their
-foreign-key check takes KEY SHARE) and the seen range is widened with
-LEAST/GREATEST inside the UPDATE, which re-reads a row a concurrent writer just
-changed. Batches with identify, group or anonymous ids take the general path
-(writer.py), which locks the people whose traits it merges in Python.
+queues the seen ranges the new events move. Outside a transaction that one
+statement is its own atomic commit, so a batch costs one round trip and one WAL
+flush; durability is unchanged (synchronous_commit stays on). It takes no
+explicit row locks and writes no existing person row: events only need the
+person's key (their foreign-key check takes KEY SHARE). Batches with identify,
+group or anonymous ids take the general path (writer.py), which locks the
+people whose traits it merges in Python.
 
-Seen ranges: `first_seen` moves back on any earlier event; `last_seen` moves
-forward only when the new latest event is more than LAST_SEEN_RESOLUTION past
-it. A steady stream of events from an active user would otherwise rewrite the
-person row (and its three indexes, `last_seen` being indexed, so no HOT
-update) on every batch; with the resolution `last_seen` lags the true latest
-event by at most a minute, which nothing reads more precisely (the People list
-sorts by it; segment rules read event timestamps). Rows whose range does not
-move are not written at all.
+Seen ranges: people created by a batch start with its range. Widening an
+existing person's range is queued (models.PendingSeenRange) and applied by
+`fold_seen_ranges` — at the end of a CSV import and every minute from beat —
+once per person for everything queued since, instead of a non-HOT update of
+the person row (`last_seen` is indexed) in every batch. `first_seen` moves back
+on any earlier event; `last_seen` moves forward only when the new latest event
+is more than LAST_SEEN_RESOLUTION past it, so a steady stream from an active
+user queues at most one row a minute.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -37,10 +37,10 @@ from typing import Any
 
 import orjson
 import psycopg
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from segments.models import Event, Person
+from segments.models import Event, PendingSeenRange, Person
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 # From this many messages on, rows go through COPY and a staging table.
@@ -48,6 +48,7 @@ COPY_THRESHOLD = 2000
 
 PERSON = Person._meta.db_table
 EVENT = Event._meta.db_table
+PENDING = PendingSeenRange._meta.db_table
 STAGE = "motive_ingest_stage"
 _json_dumps = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), default=lambda value: value.isoformat()
@@ -179,16 +180,14 @@ _CREATE_PEOPLE = (
     "RETURNING {columns}"
 )
 
-# The seen-range update shared by both event statements: only people whose range
-# moves (see the module docstring), visited in id order to keep lock order stable.
-_WIDEN_SEEN = (
-    f"UPDATE {PERSON} AS p SET first_seen = LEAST(p.first_seen, s.first), "  # noqa: S608
-    "last_seen = GREATEST(p.last_seen, s.last) "
-    "FROM (SELECT person_id, min(timestamp) AS first, max(timestamp) AS last FROM ins "
-    "GROUP BY person_id) AS s "
-    # The ANY(...) condition makes it a primary-key lookup (ids in ascending order).
-    "WHERE p.id = ANY(ARRAY(SELECT person_id FROM ins)) AND p.id = s.person_id "
-    "AND (s.first < p.first_seen OR s.last > p.last_seen + %(resolution)s::interval)"
+# Seen ranges are not written here but queued (models.PendingSeenRange): one row
+# per person whose range the new events move, compared with the row as read.
+_QUEUE_SEEN = (
+    f"INSERT INTO {PENDING} (person_id, first_seen, last_seen) "  # noqa: S608
+    "SELECT s.person_id, s.first, s.last FROM (SELECT person_id, min(timestamp) AS first, "
+    "max(timestamp) AS last FROM ins GROUP BY person_id) AS s "
+    "JOIN {people} AS p ON p.id = s.person_id "
+    "WHERE s.first < p.first_seen OR s.last > p.last_seen + %(resolution)s::interval"
 )
 
 
@@ -197,7 +196,7 @@ def _track_statement(source: str) -> str:
     return (
         f"WITH r AS MATERIALIZED (SELECT * FROM {source}), "  # noqa: S608
         "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
-        f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id')}), "
+        f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id, p.first_seen, p.last_seen')}), "
         f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id')}), "
         "people AS (SELECT id, user_id FROM found UNION ALL SELECT id, user_id FROM created), "
         f"ins AS (INSERT INTO {EVENT} "
@@ -206,7 +205,8 @@ def _track_statement(source: str) -> str:
         "FROM r JOIN people AS p ON p.user_id = r.user_id "
         "ON CONFLICT (workspace_id, message_id) DO NOTHING "
         "RETURNING message_id, person_id, timestamp), "
-        f"widened AS ({_WIDEN_SEEN}) "
+        # People created by this statement got the batch's range; found ones queue theirs.
+        f"queued AS ({_QUEUE_SEEN.format(people='found')}) "
         # Stored message ids, then (flag 1) userIds whose person could not be
         # resolved because a concurrent batch created it after this statement began,
         # then (flag 2) the person table's size in pages (see _sized_statement).
@@ -334,7 +334,7 @@ _INSERT_EVENTS = (
     "%(received)s FROM r "
     "ON CONFLICT (workspace_id, message_id) DO NOTHING "
     "RETURNING message_id, person_id, timestamp), "
-    f"widened AS ({_WIDEN_SEEN}) "
+    f"queued AS ({_QUEUE_SEEN.format(people=PERSON)}) "
     "SELECT message_id FROM ins"
 )
 
@@ -393,3 +393,46 @@ def update_people(*, people: Sequence[Any]) -> None:
     )
     with _cursor() as cursor:
         cursor.execute(_UPDATE_PEOPLE, {"rows": data})
+
+
+# One fold: take up to `limit` queued ranges (rows another fold holds are skipped),
+# merge them per person and widen the people whose range moves.
+_FOLD_SEEN = (
+    f"WITH taken AS (DELETE FROM {PENDING} WHERE id = ANY(ARRAY("  # noqa: S608
+    f"SELECT id FROM {PENDING} ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)) "
+    "RETURNING person_id, first_seen, last_seen), "
+    "s AS (SELECT person_id, min(first_seen) AS first, max(last_seen) AS last FROM taken "
+    "GROUP BY person_id ORDER BY person_id), "
+    f"widened AS (UPDATE {PERSON} AS p SET first_seen = LEAST(p.first_seen, s.first), "
+    "last_seen = GREATEST(p.last_seen, s.last) FROM s WHERE p.id = s.person_id "
+    "AND (s.first < p.first_seen OR s.last > p.last_seen) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM widened)"
+)
+FOLD_CHUNK = 50_000
+
+
+def fold_seen_ranges(*, limit: int = FOLD_CHUNK) -> tuple[int, int]:
+    """Apply queued seen ranges, `limit` queue rows per transaction, until the queue is empty.
+
+    Returns (queue rows applied, people widened). Safe to run concurrently with
+    ingestion and with itself: a fold takes only rows no other fold holds, and a
+    range queued meanwhile waits for the next fold. Memory stays in PostgreSQL.
+    """
+    applied = widened = 0
+    while True:
+        for attempt in range(3):
+            try:
+                with transaction.atomic(), _cursor() as cursor:
+                    cursor.execute(_FOLD_SEEN, {"limit": limit})
+                    taken, moved = cursor.fetchone()
+                break
+            except OperationalError:
+                # A deadlock with a batch updating the same people (identify):
+                # the fold rolled back whole, its queue rows are still there.
+                if attempt == 2 or connection.in_atomic_block:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        applied += taken
+        widened += moved
+        if taken < limit:
+            return applied, widened

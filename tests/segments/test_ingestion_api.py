@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from segments.ingestion import fold_seen_ranges
 from segments.models import Account, Event, Person, PersonAlias
 from tests.conftest import bearer_client
 from tests.factories import EventFactory, PersonFactory, WorkspaceFactory, make_api_key
@@ -513,6 +514,7 @@ def test_first_and_last_seen_only_widen(client):
     post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
     post_batch(client, [track("m-2", timestamp="2026-11-03T00:00:00Z")])
     post_batch(client, [track("m-3", timestamp="2026-11-04T00:00:00Z")])
+    fold_seen_ranges()
     person = Person.objects.get(user_id="u_1")
     assert person.first_seen == datetime(2026, 11, 3, tzinfo=UTC)
     assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
@@ -534,6 +536,7 @@ def test_query_count_does_not_grow_with_the_batch(client, django_assert_max_num_
 def test_last_seen_moves_only_past_the_resolution(client):
     post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
     post_batch(client, [track("m-2", timestamp="2026-11-05T00:00:45Z")])
+    fold_seen_ranges()
     person = Person.objects.get(user_id="u_1")
     assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
     post_batch(
@@ -543,6 +546,7 @@ def test_last_seen_moves_only_past_the_resolution(client):
             track("m-4", timestamp="2026-11-05T00:02:00Z"),
         ],
     )
+    fold_seen_ranges()
     person.refresh_from_db()
     assert person.last_seen == datetime(2026, 11, 5, 0, 2, tzinfo=UTC)
     assert Event.objects.count() == 4
@@ -565,6 +569,54 @@ def test_a_batch_inside_the_seen_range_does_not_rewrite_the_person(client):
         datetime(2026, 11, 1, tzinfo=UTC),
         datetime(2026, 11, 9, tzinfo=UTC),
     )
+
+
+def test_widened_seen_ranges_are_queued_and_folded_once_per_person(client):
+    """PostgreSQL: a batch writes no existing person row; the fold widens each person once."""
+    from django.db import connection
+
+    from segments.models import PendingSeenRange
+
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z"), track("m-2", "u_2")])
+    before = _row_version("u_1")
+    post_batch(client, [track("m-3", timestamp="2026-11-01T00:00:00Z")])
+    post_batch(
+        client,
+        [
+            track("m-4", timestamp="2026-11-09T00:00:00Z"),
+            track("m-5", timestamp="2026-11-02T00:00:00Z"),
+        ],
+    )
+    if connection.vendor != "postgresql":
+        # SQLite writes ranges directly: nothing is queued.
+        assert fold_seen_ranges() == (0, 0)
+    else:
+        assert _row_version("u_1") == before
+        assert PendingSeenRange.objects.count() == 2
+        assert fold_seen_ranges() == (2, 1)
+        assert PendingSeenRange.objects.count() == 0
+        assert _row_version("u_1") != before
+    person = Person.objects.get(user_id="u_1")
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 9, tzinfo=UTC),
+    )
+    # Nothing queued: a fold changes nothing.
+    assert fold_seen_ranges() == (0, 0)
+
+
+def test_the_fold_runs_every_minute_and_skips_people_deleted_since(client, workspace):
+    from config.celery import app
+    from segments import tasks
+
+    schedule = app.conf.beat_schedule["segments.fold_seen_ranges"]
+    assert (schedule["task"], schedule["schedule"]) == ("segments.fold_seen_ranges", 60)
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    post_batch(client, [track("m-2", timestamp="2026-11-01T00:00:00Z")])
+    Person.objects.filter(user_id="u_1").delete()
+    tasks.fold_seen_ranges()
+    assert fold_seen_ranges() == (0, 0)
+    assert Person.objects.count() == 0
 
 
 def _row_version(user_id: str) -> object:
