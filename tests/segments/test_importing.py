@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -130,13 +131,19 @@ def test_stored_errors_are_capped_but_counted(workspace, monkeypatch):
 def test_events_stream_in_chunks(workspace, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK_ROWS", 7)
     calls = []
-    real = importing.write_messages
+    # PostgreSQL stores staged chunks, SQLite goes through write_messages.
+    real_messages, real_staged = importing.write_messages, postgres.write_track_payload
 
-    def spy(**kwargs):
+    def spy_messages(**kwargs):
         calls.append(len(kwargs["messages"]))
-        return real(**kwargs)
+        return real_messages(**kwargs)
 
-    monkeypatch.setattr(importing, "write_messages", spy)
+    def spy_staged(**kwargs):
+        calls.append(len(json.loads(kwargs["payload"])))
+        return real_staged(**kwargs)
+
+    monkeypatch.setattr(importing, "write_messages", spy_messages)
+    monkeypatch.setattr(postgres, "write_track_payload", spy_staged)
     rows = "".join(f"u_{i % 5},e,2026-11-01T00:00:{i:02d}Z\n" for i in range(30))
     result = run_events(workspace, "user_id,event,timestamp\n" + rows)
     assert result.imported == 30
@@ -270,3 +277,29 @@ def test_invalid_utf8_is_reported_on_its_line(workspace, tmp_path):
         "Imported 2 events, 0 duplicates, 1 bad rows.",
         "line 3: event contains a NUL character or invalid Unicode.",
     ]
+
+
+def test_a_chunk_whose_people_a_concurrent_writer_created_is_stored_once(workspace, monkeypatch):
+    """PostgreSQL: userIds that lost a creation race are sent again, only their rows."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the single-statement track path is PostgreSQL's")
+    real = postgres.write_track_payload
+    raced = []
+
+    def racing(**kwargs):
+        stored, unresolved = real(**kwargs)
+        if not raced:
+            # As if u_1 had been created by another batch after the statement began.
+            raced.append(True)
+            Event.objects.filter(person__user_id="u_1").delete()
+            return stored - 2, {"u_1"}
+        return stored, unresolved
+
+    monkeypatch.setattr(postgres, "write_track_payload", racing)
+    rows = "".join(f"u_{i % 3},e,2026-11-01T00:00:{i:02d}Z\n" for i in range(6))
+    result = run_events(workspace, "user_id,event,timestamp\n" + rows)
+    assert (result.imported, result.duplicates) == (6, 0)
+    assert Event.objects.filter(person__user_id="u_1").count() == 2
+    assert Event.objects.count() == 6

@@ -695,10 +695,14 @@ def test_the_track_statement_plan_is_cached_only_while_the_person_table_keeps_it
     for b in range(8):
         response = post_batch(client, [track(f"m-{b}-{i}", f"u_{b}_{i}") for i in range(3)])
         assert response.json()["accepted"] == 3
+    # Each execution notes the table's size class; the next one uses its plan.
     small = _person_size_class()
-    assert [s.rsplit("/*", 1)[1] for s in _prepared_track_statements()] == [
-        f" person pages < 2^{small} */"
-    ]
+    assert post_batch(client, [track("m-8-0", "u_8_0")]).json()["accepted"] == 1
+
+    def markers() -> set[str]:
+        return {s.rsplit("/*", 1)[1] for s in _prepared_track_statements()}
+
+    assert f" person pages < 2^{small} */" in markers()
     # The table grows to more than twice its size: the next batches get a new plan.
     # (Earlier tests may have left it large, with dead rows: grow it until it shows.)
     for round_ in range(12):
@@ -716,10 +720,11 @@ def test_the_track_statement_plan_is_cached_only_while_the_person_table_keeps_it
     for b in range(2):
         response = post_batch(client, [track(f"n-{b}-{i}", f"u_0_{i}") for i in range(3)])
         assert response.json()["accepted"] == 3
-    markers = sorted(s.rsplit("/*", 1)[1] for s in _prepared_track_statements())
-    assert markers == sorted([f" person pages < 2^{small} */", f" person pages < 2^{large} */"])
+    assert f" person pages < 2^{large} */" in markers()
+    # No plan made for a smaller table than the one it now runs on, but for the old ones.
+    assert {int(m.split("^")[1].split()[0]) for m in markers()} <= set(range(large + 1))
     assert plan_cache_mode() == before
-    assert Event.objects.count() == 30
+    assert Event.objects.count() == 31
 
 
 def test_a_new_workspace_finds_its_people_by_the_unique_index(workspace):
