@@ -9,7 +9,8 @@ BENCH_EVENTS, BENCH_TRACK_REQUESTS, BENCH_CSV_ROWS.
 
   (a) BENCH_EVENTS events through POST /api/v1/ingest/batch, 100 per batch,
       CLIENTS concurrent clients → events/s
-  (b) the same rows loaded by COPY into segments_event in the same run → rows/s, ratio
+  (b) the same rows loaded by COPY into segments_event in the same run → rows/s, ratio;
+      and into a bare table of the same columns (raw COPY) → rows/s, ratio
   (c) single-event POST /api/v1/ingest/track → requests/s and p99 latency
   (d) manage.py import_events of a BENCH_CSV_ROWS-row CSV → seconds and peak RSS
 """
@@ -177,8 +178,12 @@ def cpu_line(cpu: dict[str, float], requests: int) -> str:
     )
 
 
-def copy_baseline(url: str, workspace: int) -> float:
-    """COPY as many rows as phase (a) stored, into the same table, with fresh message ids."""
+def copy_baseline(url: str, workspace: int, table: str = "segments_event") -> float:
+    """COPY as many rows as phase (a) stored, into `table`, with fresh message ids.
+
+    `segments_event` is the issue's (b); a bare copy of its columns, without
+    indexes or constraints (`raw_copy_table`), is what raw COPY costs on this machine.
+    """
     import psycopg
 
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
@@ -201,7 +206,7 @@ def copy_baseline(url: str, workspace: int) -> float:
         with (
             conn.cursor() as cursor,
             cursor.copy(
-                "COPY segments_event (workspace_id, person_id, name, properties, timestamp, "
+                f"COPY {table} (workspace_id, person_id, name, properties, timestamp, "
                 "message_id, received_at) FROM STDIN"
             ) as copy,
         ):
@@ -209,6 +214,18 @@ def copy_baseline(url: str, workspace: int) -> float:
                 copy.write_row(row)
         conn.commit()
         return time.perf_counter() - start
+
+
+def raw_copy_table(url: str) -> str:
+    """A table with segments_event's columns and nothing else (no index, key or constraint)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE bench_raw_events "
+            "(LIKE segments_event INCLUDING DEFAULTS INCLUDING IDENTITY)"
+        )
+    return "bench_raw_events"
 
 
 def write_csv(path: Path) -> None:
@@ -288,6 +305,10 @@ def main() -> int:
         copy_rate = EVENTS / copy_seconds
         print(f"(b) COPY: {EVENTS} rows in {copy_seconds:.1f}s = {copy_rate:,.0f} rows/s; "
               f"API/COPY = {api_rate / copy_rate:.2f}")  # fmt: skip
+        raw_seconds = copy_baseline(url, info["workspace"], raw_copy_table(url))
+        raw_rate = EVENTS / raw_seconds
+        print(f"    raw COPY (same columns, no index or constraint): {raw_rate:,.0f} rows/s; "
+              f"API/raw COPY = {api_rate / raw_rate:.2f}")  # fmt: skip
 
         singles = []
         rng = random.Random(5)
