@@ -3,8 +3,8 @@ from django.urls import path
 from segments import api
 
 urlpatterns = [
-    path("ingest/batch", api.IngestBatchApi.as_view(), name="ingest-batch"),
-    path("ingest/track", api.IngestTrackApi.as_view(), name="ingest-track"),
-    path("ingest/identify", api.IngestIdentifyApi.as_view(), name="ingest-identify"),
-    path("ingest/group", api.IngestGroupApi.as_view(), name="ingest-group"),
+    path("ingest/batch", api.ingest_view(api.IngestBatchApi), name="ingest-batch"),
+    path("ingest/track", api.ingest_view(api.IngestTrackApi), name="ingest-track"),
+    path("ingest/identify", api.ingest_view(api.IngestIdentifyApi), name="ingest-identify"),
+    path("ingest/group", api.ingest_view(api.IngestGroupApi), name="ingest-group"),
 ]

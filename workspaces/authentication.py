@@ -72,14 +72,36 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Unknown API key.")
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        now = timezone.now()
-        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-            key.last_used_at = now
+        _touch(key)
         return ApiKeyUser(key), key
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+def _touch(key: ApiKey) -> None:
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
+def ingest_key(authorization: str) -> ApiKey | None:
+    """The usable key an ingestion call's `Authorization` header names, else None.
+
+    For the ingestion fast path (segments/api.py), which serves a call without
+    DRF only when this answers; any other case (no header, malformed, unknown
+    or revoked key) goes through `ApiKeyAuthentication`, which explains it.
+    Same cache and last-used rules as on the ingestion views.
+    """
+    scheme, _, raw = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not raw or " " in raw:
+        return None
+    key = _cached_lookup(hash_key(raw), INGEST_KEY_CACHE_SECONDS)
+    if key is None or key.revoked_at is not None:
+        return None
+    _touch(key)
+    return key
 
 
 # key hash -> (monotonic time it was read, the key with its workspace); per process.
