@@ -16,6 +16,7 @@ every row comes back as a duplicate and nothing changes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -225,21 +226,37 @@ def _run(
     waits (releasing the GIL for the reader) instead of spending Python time per
     row between the statements.
     """
-    for chunk in _read_ahead(_chunks(reader, width, to_item, stage=stage)):
-        for line, reason in chunk.errors:
-            result.add_error(line, reason)
-        if chunk.payload is not None:
-            accepted = _write_payload(workspace.pk, chunk)
-            result.imported += accepted
-            result.duplicates += len(chunk.messages) + chunk.repeats - accepted
-        elif chunk.messages:
-            written = write_messages(
-                workspace_id=workspace.pk, messages=chunk.messages, received_at=chunk.received_at
-            )
-            result.imported += written.accepted
-            result.duplicates += written.duplicates
-    # Once for the whole file, not per chunk (see models.PendingSeenRange).
-    fold_seen_ranges()
+    # Staged chunks queue no seen ranges: the people's ranges are rebuilt once from
+    # the import's events at its end (models.SeenRangeRebuild), even if it fails.
+    rebuild = postgres.begin_seen_rebuild(workspace_id=workspace.pk) if stage else None
+    try:
+        for chunk in _read_ahead(_chunks(reader, width, to_item, stage=stage)):
+            for line, reason in chunk.errors:
+                result.add_error(line, reason)
+            if chunk.payload is not None:
+                accepted = _write_payload(workspace.pk, chunk)
+                result.imported += accepted
+                result.duplicates += len(chunk.messages) + chunk.repeats - accepted
+            elif chunk.messages:
+                written = write_messages(
+                    workspace_id=workspace.pk,
+                    messages=chunk.messages,
+                    received_at=chunk.received_at,
+                )
+                result.imported += written.accepted
+                result.duplicates += written.duplicates
+    except BaseException:
+        if rebuild is not None:
+            # What was stored gets its ranges now; if the database is gone too,
+            # a fold does it once this connection's lock is released.
+            with contextlib.suppress(DatabaseError):
+                postgres.finish_seen_rebuild(rebuild)
+        raise
+    if rebuild is not None:
+        postgres.finish_seen_rebuild(rebuild)
+    else:
+        # Once for the whole file, not per chunk (see models.PendingSeenRange).
+        fold_seen_ranges()
     result.errors.sort()
 
 

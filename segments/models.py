@@ -184,6 +184,26 @@ class PendingSeenRange(models.Model):
         return f"person {self.person_id}: {self.first_seen:%Y-%m-%d} - {self.last_seen:%Y-%m-%d}"
 
 
+class SeenRangeRebuild(models.Model):
+    """A CSV import in progress, whose people's seen ranges it rebuilds once, at its end.
+
+    PostgreSQL only. An import queues no seen ranges per chunk (a 1M-row file
+    queued ~900,000 PendingSeenRange rows); it records the last event id before
+    its first chunk here, and at its end widens every person of the workspace
+    from the events after that id, in one set-based statement, and deletes this
+    row. The import's connection holds an advisory lock on the row meanwhile, so
+    a fold that finds a row whose lock is free knows its import died and does
+    the rebuild itself: seen ranges are right even after a killed import.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    after_event_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"seen ranges of workspace {self.workspace_id} after event {self.after_event_id}"
+
+
 class SegmentKind(models.TextChoices):
     RULE = "rule", "Rule"
     RFM = "rfm", "RFM"

@@ -40,7 +40,7 @@ import psycopg
 from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from segments.models import Event, PendingSeenRange, Person
+from segments.models import Event, PendingSeenRange, Person, SeenRangeRebuild
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 # From this many messages on, rows go through COPY and a staging table.
@@ -49,6 +49,7 @@ COPY_THRESHOLD = 2000
 PERSON = Person._meta.db_table
 EVENT = Event._meta.db_table
 PENDING = PendingSeenRange._meta.db_table
+REBUILD = SeenRangeRebuild._meta.db_table
 STAGE = "motive_ingest_stage"
 _json_dumps = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), default=lambda value: value.isoformat()
@@ -191,7 +192,7 @@ _QUEUE_SEEN = (
 )
 
 
-def _track_statement(source: str, *, stored: str = "message_id") -> str:
+def _track_statement(source: str, *, stored: str = "message_id", queue: bool = True) -> str:
     # Only module constants are interpolated; every value is a parameter.
     # `stored` is what flag-0 rows carry: each stored message id, or their count.
     stored_rows = (
@@ -199,6 +200,9 @@ def _track_statement(source: str, *, stored: str = "message_id") -> str:
         if stored == "message_id"
         else "SELECT 0, count(*)::text FROM ins"
     )
+    # People created by the statement got the batch's range; found ones queue theirs,
+    # unless a SeenRangeRebuild widens them from the events afterwards (CSV import).
+    queued = f"queued AS ({_QUEUE_SEEN.format(people='found')}) " if queue else ""
     return (
         f"WITH r AS MATERIALIZED (SELECT * FROM {source}), "  # noqa: S608
         "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
@@ -210,9 +214,8 @@ def _track_statement(source: str, *, stored: str = "message_id") -> str:
         "SELECT %(ws)s::bigint, p.id, r.name, r.properties, r.ts, r.message_id, %(received)s "
         "FROM r JOIN people AS p ON p.user_id = r.user_id "
         "ON CONFLICT (workspace_id, message_id) DO NOTHING "
-        "RETURNING message_id, person_id, timestamp), "
-        # People created by this statement got the batch's range; found ones queue theirs.
-        f"queued AS ({_QUEUE_SEEN.format(people='found')}) "
+        "RETURNING message_id, person_id, timestamp)"
+        f"{', ' + queued if queued else ' '}"
         # Stored message ids, then (flag 1) userIds whose person could not be
         # resolved because a concurrent batch created it after this statement began,
         # then (flag 2) the person table's size in pages (see _sized_statement).
@@ -225,7 +228,7 @@ def _track_statement(source: str, *, stored: str = "message_id") -> str:
 
 TRACKS_FROM_JSON = _track_statement(_FROM_JSON)
 TRACKS_FROM_STAGE = _track_statement(_FROM_STAGE)
-TRACKS_FROM_JSON_COUNTED = _track_statement(_FROM_JSON, stored="count")
+TRACKS_FROM_JSON_COUNTED = _track_statement(_FROM_JSON, stored="count", queue=False)
 
 
 def track_payload(rows: Iterable[TrackRow]) -> str:
@@ -473,19 +476,88 @@ def fold_seen_ranges(*, limit: int = FOLD_CHUNK) -> tuple[int, int]:
     """
     applied = widened = 0
     while True:
-        for attempt in range(3):
-            try:
-                with transaction.atomic(), _cursor() as cursor:
-                    cursor.execute(_FOLD_SEEN, {"limit": limit})
-                    taken, moved = cursor.fetchone()
-                break
-            except OperationalError:
-                # A deadlock with a batch updating the same people (identify):
-                # the fold rolled back whole, its queue rows are still there.
-                if attempt == 2 or connection.in_atomic_block:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        taken, moved = _retrying_deadlocks(_FOLD_SEEN, {"limit": limit})
         applied += taken
         widened += moved
         if taken < limit:
-            return applied, widened
+            break
+    # Rebuilds whose import died (its connection would hold the lock otherwise).
+    with _cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {REBUILD} ORDER BY id")  # noqa: S608
+        abandoned = [row[0] for row in cursor.fetchall()]
+    for rebuild_id in abandoned:
+        with _cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_lock(%(ns)s, %(id)s)",
+                {"ns": _REBUILD_LOCKS, "id": rebuild_id},
+            )
+            free = cursor.fetchone()[0]
+        if free:
+            widened += finish_seen_rebuild(rebuild_id)
+    return applied, widened
+
+
+def _retrying_deadlocks(statement: str, params: dict[str, Any]) -> tuple[int, int]:
+    """Run a two-count statement in its own transaction, again after a deadlock."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic(), _cursor() as cursor:
+                cursor.execute(statement, params)
+                first, second = cursor.fetchone()
+                return int(first), int(second)
+        except OperationalError:
+            # A deadlock with a batch updating the same people (identify): the
+            # statement rolled back whole, nothing it took is lost.
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# Advisory-lock namespace of SeenRangeRebuild rows ("motv").
+_REBUILD_LOCKS = 0x6D6F7476
+
+
+def begin_seen_rebuild(*, workspace_id: int) -> int:
+    """Before a CSV import's first chunk: a SeenRangeRebuild row, locked by this connection."""
+    with _cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {REBUILD} (workspace_id, after_event_id, created_at) "  # noqa: S608
+            f"SELECT %(ws)s, coalesce(max(id), 0), now() FROM {EVENT} RETURNING id",
+            {"ws": workspace_id},
+        )
+        rebuild_id = int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT pg_advisory_lock(%(ns)s, %(id)s)", {"ns": _REBUILD_LOCKS, "id": rebuild_id}
+        )
+    return rebuild_id
+
+
+# Widen the people of the workspace from its events after the rebuild's event id,
+# and drop the rebuild row, in one transaction; counts (rebuild rows, people widened).
+_REBUILD_SEEN = (
+    f"WITH done AS (DELETE FROM {REBUILD} WHERE id = %(id)s "  # noqa: S608
+    "RETURNING workspace_id, after_event_id), "
+    "s AS (SELECT e.person_id, min(e.timestamp) AS first, max(e.timestamp) AS last "
+    f"FROM {EVENT} AS e JOIN done ON e.workspace_id = done.workspace_id "
+    "AND e.id > done.after_event_id GROUP BY e.person_id ORDER BY e.person_id), "
+    f"widened AS (UPDATE {PERSON} AS p SET first_seen = LEAST(p.first_seen, s.first), "
+    "last_seen = GREATEST(p.last_seen, s.last) FROM s WHERE p.id = s.person_id "
+    "AND (s.first < p.first_seen OR s.last > p.last_seen) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM widened)"
+)
+
+
+def finish_seen_rebuild(rebuild_id: int) -> int:
+    """Apply a rebuild (the import's end, or a fold after its import died); people widened.
+
+    The caller holds the rebuild's advisory lock; it is released here.
+    """
+    try:
+        return _retrying_deadlocks(_REBUILD_SEEN, {"id": rebuild_id})[1]
+    finally:
+        with _cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%(ns)s, %(id)s)",
+                {"ns": _REBUILD_LOCKS, "id": rebuild_id},
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from segments import importing
 from segments.importing import import_events_csv, import_people_csv
 from segments.ingestion import postgres
 from segments.models import Event, Person
-from tests.factories import PersonFactory, WorkspaceFactory
+from tests.factories import EventFactory, PersonFactory, WorkspaceFactory
 
 EVENTS = """user_id,event,timestamp,properties,message_id
 u_1,Order Completed,2026-11-01T10:00:00Z,"{""amount"": 49.5}",
@@ -303,3 +304,102 @@ def test_a_chunk_whose_people_a_concurrent_writer_created_is_stored_once(workspa
     assert (result.imported, result.duplicates) == (6, 0)
     assert Event.objects.filter(person__user_id="u_1").count() == 2
     assert Event.objects.count() == 6
+
+
+def _postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("seen-range rebuilds are PostgreSQL's")
+
+
+def test_an_import_queues_no_seen_ranges_and_rebuilds_them_at_its_end(workspace):
+    from segments.models import PendingSeenRange, SeenRangeRebuild
+
+    _postgres_only()
+    run_events(workspace, "user_id,event,timestamp\nu_1,e,2026-11-05T00:00:00Z\n")
+    rows = "".join(f"u_1,e,2026-11-{day:02d}T00:00:00Z\n" for day in (3, 9, 4))
+    result = run_events(workspace, "user_id,event,timestamp\n" + rows)
+    assert result.imported == 3
+    person = Person.objects.get(user_id="u_1")
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 3, tzinfo=UTC),
+        datetime(2026, 11, 9, tzinfo=UTC),
+    )
+    assert PendingSeenRange.objects.count() == 0
+    assert SeenRangeRebuild.objects.count() == 0
+
+
+def test_an_import_that_fails_midway_still_rebuilds_what_it_stored(workspace, monkeypatch):
+    from segments.models import SeenRangeRebuild
+
+    _postgres_only()
+    run_events(workspace, "user_id,event,timestamp\nu_1,e,2026-11-05T00:00:00Z\n")
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
+    real = postgres.write_track_payload
+    calls = []
+
+    def failing(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(postgres, "write_track_payload", failing)
+    rows = "u_1,e,2026-11-01T00:00:00Z\nu_1,e,2026-11-20T00:00:00Z\n"
+    with pytest.raises(RuntimeError):
+        run_events(workspace, "user_id,event,timestamp\n" + rows)
+    person = Person.objects.get(user_id="u_1")
+    assert person.first_seen == datetime(2026, 11, 1, tzinfo=UTC)
+    assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
+    assert SeenRangeRebuild.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_rebuilds_for_an_import_that_died_but_not_for_a_live_one():
+    """The import's connection holds the rebuild's advisory lock; a dead one's is free."""
+    import psycopg
+    from django.db import connection
+
+    from segments.ingestion import fold_seen_ranges
+    from segments.models import SeenRangeRebuild
+
+    _postgres_only()
+    workspace = WorkspaceFactory()
+    person = PersonFactory(
+        workspace=workspace,
+        first_seen=datetime(2026, 11, 5, tzinfo=UTC),
+        last_seen=datetime(2026, 11, 5, tzinfo=UTC),
+    )
+    # Another session plays the import: it records the rebuild and holds its lock.
+    settings = connection.settings_dict
+    importer = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    try:
+        rebuild_id = importer.execute(
+            "INSERT INTO segments_seenrangerebuild (workspace_id, after_event_id, created_at) "
+            "SELECT %s, coalesce(max(id), 0), now() FROM segments_event RETURNING id",
+            [workspace.pk],
+        ).fetchone()[0]
+        importer.execute("SELECT pg_advisory_lock(%s, %s)", [postgres._REBUILD_LOCKS, rebuild_id])
+        EventFactory(person=person, timestamp=datetime(2026, 11, 1, tzinfo=UTC))
+        fold_seen_ranges()  # the import is alive: its rebuild is left alone
+        person.refresh_from_db()
+        assert person.first_seen == datetime(2026, 11, 5, tzinfo=UTC)
+        assert SeenRangeRebuild.objects.count() == 1
+    finally:
+        importer.close()  # the import dies; its lock goes with its session
+    for _ in range(100):  # the server ends the session a moment after the close
+        fold_seen_ranges()
+        if not SeenRangeRebuild.objects.exists():
+            break
+        time.sleep(0.05)
+    person.refresh_from_db()
+    assert person.first_seen == datetime(2026, 11, 1, tzinfo=UTC)
+    assert SeenRangeRebuild.objects.count() == 0
