@@ -212,7 +212,10 @@ def _track_statement(source: str, *, stored: str = "message_id", queue: bool = T
         f"ins AS (INSERT INTO {EVENT} "
         "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
         "SELECT %(ws)s::bigint, p.id, r.name, r.properties, r.ts, r.message_id, %(received)s "
-        "FROM r JOIN people AS p ON p.user_id = r.user_id "
+        # In person order: the (person, timestamp) index and the person foreign-key
+        # checks then walk their pages in order (1M-row import: 27.2 -> 24.4 s of
+        # statement time, same machine, alternating runs).
+        "FROM r JOIN people AS p ON p.user_id = r.user_id ORDER BY p.id, r.ts "
         "ON CONFLICT (workspace_id, message_id) DO NOTHING "
         "RETURNING message_id, person_id, timestamp)"
         f"{', ' + queued if queued else ' '}"
