@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -58,16 +57,19 @@ def _body(request: Request, limit: int) -> bytes:
     return body
 
 
-# A run of digits that could be an integer beyond 64 bits, which orjson would
-# turn into a float (rounding it); JSON allows it and jsonb keeps it exact.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# A run of 19 digits could be an integer beyond 64 bits, which orjson would turn
+# into a float (rounding it); JSON allows it and jsonb keeps it exact. Found as
+# 19 zeros once every digit reads as one (a C-speed scan; a regex took 170 us
+# for a 15 KB batch, four times orjson's parse).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def _parse(body: bytes) -> Any:
     # orjson parses ~2x faster. What it refuses but JSON allows (numbers beyond a
     # double, lone surrogate escapes, deep nesting) and what it would round goes
     # to the standard library, which keeps the item-level errors and exact values.
-    if _LONG_DIGITS.search(body) is None:
+    if _LONG_DIGIT_RUN not in body.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

@@ -815,3 +815,12 @@ def test_a_usable_call_is_served_without_drf_and_anything_else_by_it(client, mon
     assert client.get(BATCH).status_code == 405
     assert drf_calls == ["batch", "single"]
     assert Event.objects.count() == 2
+
+
+@pytest.mark.parametrize("digits", ["9" * 18, "9" * 19, "12345678901234567890"])
+def test_long_integers_anywhere_in_the_batch_keep_their_value(client, digits):
+    """18 digits fit orjson's 64 bits; from 19 on the standard library parses the body."""
+    value = int(digits)
+    response = post_batch(client, [track("m-1", properties={"n": value, "s": digits})])
+    assert response.json()["accepted"] == 1
+    assert Event.objects.get().properties == {"n": value, "s": digits}
