@@ -102,7 +102,13 @@ def test_demo_serves_login_and_runs_tasks_on_the_embedded_broker(demo_env):
         assert "You are invited to" in "".join(output), "".join(output)[-3000:]
     finally:
         os.killpg(server.pid, signal.SIGINT)
-        server.wait(timeout=30)
+        try:
+            # rundemo gives its children 10 s, then kills them.
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+            pytest.fail("rundemo did not stop on Ctrl-C:\n" + "".join(output)[-3000:])
         reader.join(timeout=10)
         server.stdout.close()
     assert server.returncode is not None
