@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Ctrl-C and a plain `kill` both stop all three. Set explicitly: a process
+        # started in the background of a non-interactive shell (a CI script, `cmd &`)
+        # inherits SIGINT as ignored, and Python then never raises KeyboardInterrupt.
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "config"]
         queues = "default,ingest,segments,llm,webhooks"
@@ -67,3 +72,7 @@ class Command(BaseCommand):
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(p.pid, signal.SIGKILL)
                     p.wait(timeout=5)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
