@@ -23,7 +23,6 @@ import json
 import math
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,8 +32,14 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from segments.ingestion import fold_seen_ranges, postgres
+from segments.ingestion.postgres import TrackRow
 from segments.ingestion.validation import MAX_ITEM_BYTES, ItemError, Message, validate_item
-from segments.ingestion.writer import ATTEMPTS, write_messages
+from segments.ingestion.writer import (
+    first_of_each_message_id,
+    track_rows,
+    write_messages,
+    write_track_rows,
+)
 from workspaces.models import Workspace
 
 CHUNK_ROWS = 10_000
@@ -234,9 +239,15 @@ def _run(
             for line, reason in chunk.errors:
                 result.add_error(line, reason)
             if chunk.payload is not None:
-                accepted = _write_payload(workspace.pk, chunk)
+                accepted = write_track_rows(
+                    workspace_id=workspace.pk,
+                    rows=chunk.rows,
+                    received_at=chunk.received_at,
+                    payload=chunk.payload,
+                    queue_seen=False,
+                )
                 result.imported += accepted
-                result.duplicates += len(chunk.messages) + chunk.repeats - accepted
+                result.duplicates += len(chunk.rows) + chunk.repeats - accepted
             elif chunk.messages:
                 written = write_messages(
                     workspace_id=workspace.pk,
@@ -260,37 +271,14 @@ def _run(
     result.errors.sort()
 
 
-def _write_payload(workspace_id: int, chunk: _Chunk) -> int:
-    """Store a staged chunk; returns how many events were new."""
-    for attempt in range(ATTEMPTS):
-        try:
-            stored, unresolved = postgres.write_track_payload(
-                workspace_id=workspace_id,
-                payload=chunk.payload or "",
-                received_at=chunk.received_at,
-            )
-            break
-        except DatabaseError:
-            # A failed chunk stored nothing: send it again whole.
-            if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    if unresolved:
-        # People a concurrent writer created mid-statement: their rows go again.
-        again = [m for m in chunk.messages if m.user_id in unresolved]
-        stored += write_messages(
-            workspace_id=workspace_id, messages=again, received_at=chunk.received_at
-        ).accepted
-    return stored
-
-
 @dataclass
 class _Chunk:
     messages: list[Message]
     errors: list[tuple[int, str]]
     received_at: datetime
-    # The messages as the track statement's parameter (repeats of a messageId
-    # dropped, first one kept: `repeats` of them).
+    # Staged: the messages as track rows and as the track statement's parameter
+    # (repeats of a messageId dropped, first one kept: `repeats` of them).
+    rows: list[TrackRow] = field(default_factory=list)
     payload: str | None = None
     repeats: int = 0
 
@@ -345,13 +333,10 @@ def _validated(
             errors.append((line, reason))
     if not stage:
         return _Chunk(messages, errors, received_at)
-    unique: dict[str, Message] = {}
-    for message in messages:
-        unique.setdefault(message.message_id, message)  # the first one wins
-    payload = postgres.track_payload(
-        (m.user_id or "", m.name, m.payload, m.timestamp, m.message_id) for m in unique.values()
+    rows = track_rows(first_of_each_message_id(messages))
+    return _Chunk(
+        [], errors, received_at, rows, postgres.track_payload(rows), len(messages) - len(rows)
     )
-    return _Chunk(list(unique.values()), errors, received_at, payload, len(messages) - len(unique))
 
 
 _DONE = object()

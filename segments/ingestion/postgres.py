@@ -1,9 +1,9 @@
 """The PostgreSQL statements of the write path: few round trips, little Python per row.
 
-Rows travel to the server as ONE jsonb parameter (a JSON array of arrays), or
-for large chunks (the CSV import) through `COPY` into a temporary staging
-table. Either way psycopg adapts one value per batch instead of one per cell,
-and the statement text is the same whatever the batch size.
+Rows travel to the server as ONE jsonb parameter (a JSON array of arrays), for
+an API batch and a 10,000-row CSV chunk alike: psycopg adapts one value per
+batch instead of one per cell, and the statement text is the same whatever the
+batch size.
 
 `write_tracks` is the hot path: a batch of `track` calls that all carry a
 `userId` is stored by a single statement that finds or creates the people,
@@ -43,14 +43,11 @@ from django.db.backends.utils import CursorWrapper
 from segments.models import Event, PendingSeenRange, Person, SeenRangeRebuild
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-# From this many messages on, rows go through COPY and a staging table.
-COPY_THRESHOLD = 2000
 
 PERSON = Person._meta.db_table
 EVENT = Event._meta.db_table
 PENDING = PendingSeenRange._meta.db_table
 REBUILD = SeenRangeRebuild._meta.db_table
-STAGE = "motive_ingest_stage"
 _json_dumps = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), default=lambda value: value.isoformat()
 ).encode
@@ -71,14 +68,12 @@ def _dumps(value: Any) -> str:
 # A track row: (user_id, event name, properties, timestamp, message_id).
 TrackRow = tuple[str, str, dict[str, Any], datetime, str]
 
-_TRACK_COLUMNS = "user_id text, name text, properties jsonb, ts timestamptz, message_id text"
 # Rows travel as a JSON array of arrays, the cheapest shape to build in Python.
 _FROM_JSON = (
     "(SELECT e->>0 AS user_id, e->>1 AS name, e->2 AS properties, "
     "(e->>3)::timestamptz AS ts, e->>4 AS message_id "
     "FROM jsonb_array_elements(%(rows)s::jsonb) AS e) AS r"
 )
-_FROM_STAGE = f"pg_temp.{STAGE} AS r"
 
 
 class _BoundCursor(psycopg.Cursor[Any]):
@@ -192,19 +187,13 @@ _QUEUE_SEEN = (
 )
 
 
-def _track_statement(source: str, *, stored: str = "message_id", queue: bool = True) -> str:
+def _track_statement(*, queue_seen: bool) -> str:
     # Only module constants are interpolated; every value is a parameter.
-    # `stored` is what flag-0 rows carry: each stored message id, or their count.
-    stored_rows = (
-        "SELECT 0, message_id FROM ins"
-        if stored == "message_id"
-        else "SELECT 0, count(*)::text FROM ins"
-    )
     # People created by the statement got the batch's range; found ones queue theirs,
     # unless a SeenRangeRebuild widens them from the events afterwards (CSV import).
-    queued = f"queued AS ({_QUEUE_SEEN.format(people='found')}) " if queue else ""
+    queued = f", queued AS ({_QUEUE_SEEN.format(people='found')}) " if queue_seen else " "
     return (
-        f"WITH r AS MATERIALIZED (SELECT * FROM {source}), "  # noqa: S608
+        f"WITH r AS MATERIALIZED (SELECT * FROM {_FROM_JSON}), "  # noqa: S608
         "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
         f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id, p.first_seen, p.last_seen')}), "
         f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id')}), "
@@ -218,41 +207,42 @@ def _track_statement(source: str, *, stored: str = "message_id", queue: bool = T
         "FROM r JOIN people AS p ON p.user_id = r.user_id ORDER BY p.id, r.ts "
         "ON CONFLICT (workspace_id, message_id) DO NOTHING "
         "RETURNING message_id, person_id, timestamp)"
-        f"{', ' + queued if queued else ' '}"
-        # Stored message ids, then (flag 1) userIds whose person could not be
+        f"{queued}"
+        # How many events were new, then (flag 1) userIds whose person could not be
         # resolved because a concurrent batch created it after this statement began,
         # then (flag 2) the person table's size in pages (see _sized_statement).
-        f"{stored_rows} UNION ALL "
+        "SELECT 0, count(*)::text FROM ins UNION ALL "
         "SELECT 1, w.user_id FROM wanted AS w "
         "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id) UNION ALL "
         f"SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text"
     )
 
 
-TRACKS_FROM_JSON = _track_statement(_FROM_JSON)
-TRACKS_FROM_STAGE = _track_statement(_FROM_STAGE)
-TRACKS_FROM_JSON_COUNTED = _track_statement(_FROM_JSON, stored="count", queue=False)
+TRACKS = _track_statement(queue_seen=True)
+TRACKS_UNQUEUED = _track_statement(queue_seen=False)
 
 
 def track_payload(rows: Iterable[TrackRow]) -> str:
-    """Track rows as the JSON parameter of the track statement, built where the rows are made.
+    """Track rows as the JSON parameter of the track statement.
 
     The CSV import builds it in its reader thread, so the thread that talks to
     PostgreSQL does no per-row work between statements. For a 10,000-row chunk
-    one JSON document measured cheaper than COPY into the staging table: 300,000
-    rows imported in 11.0 s instead of 11.9 s, the PostgreSQL-side CSV and jsonb
-    parsing of every cell included.
+    one JSON document measured cheaper than COPY into a staging table (the
+    earlier import path): 300,000 rows imported in 11.0 s instead of 11.9 s, the
+    PostgreSQL-side CSV and jsonb parsing of every cell included.
     """
     return _dumps(list(rows))
 
 
-def write_track_payload(
-    *, workspace_id: int, payload: str, received_at: datetime
+def write_tracks(
+    *, workspace_id: int, payload: str, received_at: datetime, queue_seen: bool = True
 ) -> tuple[int, set[str]]:
-    """Store a `track_payload` of track rows; returns (events stored, unresolved userIds).
+    """Store a `track_payload` in one statement; returns (events stored, unresolved userIds).
 
-    Rows must have distinct message ids. Unresolved userIds lost a creation race
-    with a concurrent batch: their rows were not stored (see write_tracks).
+    Message ids must be distinct. Unresolved userIds lost a creation race with a
+    concurrent batch: their rows were not stored and the caller sends them again
+    (the person is visible then). Without `queue_seen` the statement queues no
+    seen ranges (the caller rebuilds them, see SeenRangeRebuild).
     """
     params: dict[str, Any] = {
         "ws": workspace_id,
@@ -260,8 +250,9 @@ def write_track_payload(
         "received": received_at,
         "resolution": LAST_SEEN_RESOLUTION,
     }
-    with _cursor() as cursor:
-        cursor.execute(TRACKS_FROM_JSON_COUNTED, params)
+    statement, prepare = _sized_statement(TRACKS if queue_seen else TRACKS_UNQUEUED)
+    with _cursor(prepare=prepare) as cursor:
+        cursor.execute(statement, params)
         result = cursor.fetchall()
     stored = 0
     unresolved: set[str] = set()
@@ -270,68 +261,9 @@ def write_track_payload(
             stored = int(value)
         elif flag == 1:
             unresolved.add(value)
-    return stored, unresolved
-
-
-def write_tracks(
-    *, workspace_id: int, rows: Sequence[TrackRow], received_at: datetime
-) -> tuple[set[str], set[str]]:
-    """Store track rows in one statement; returns (stored message ids, unresolved userIds).
-
-    Unresolved userIds lost a creation race with a concurrent batch: their rows
-    were not stored and the caller sends them again (the person is visible then).
-    """
-    params: dict[str, Any] = {
-        "ws": workspace_id,
-        "received": received_at,
-        "resolution": LAST_SEEN_RESOLUTION,
-    }
-    if len(rows) >= COPY_THRESHOLD:
-        # Inside an outer transaction nothing commits (and empties the stage) per chunk.
-        nested = connection.in_atomic_block
-        with transaction.atomic():
-            with connection.cursor() as plain:
-                _stage(plain, rows, empty_first=nested)
-            with _cursor() as cursor:
-                cursor.execute(TRACKS_FROM_STAGE, params)
-                result = cursor.fetchall()
-    else:
-        params["rows"] = _dumps(rows)
-        statement, prepare = _sized_statement(TRACKS_FROM_JSON)
-        with _cursor(prepare=prepare) as cursor:
-            cursor.execute(statement, params)
-            result = cursor.fetchall()
-    stored: set[str] = set()
-    unresolved: set[str] = set()
-    for flag, value in result:
-        if flag == 0:
-            stored.add(value)
-        elif flag == 1:
-            unresolved.add(value)
         else:
             _note_person_pages(int(value))
     return stored, unresolved
-
-
-_STAGE_COLUMNS = "user_id, name, properties, ts, message_id"
-
-
-def _create_stage(cursor: Any, *, empty_first: bool) -> None:
-    """The session-local staging table, emptied at commit (and now, inside an outer transaction)."""
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({_TRACK_COLUMNS}) ON COMMIT DELETE ROWS"
-    )
-    if empty_first:
-        cursor.execute(f"TRUNCATE pg_temp.{STAGE}")
-
-
-def _stage(cursor: Any, rows: Iterable[TrackRow], *, empty_first: bool) -> None:
-    """COPY the rows into a session-local staging table, emptied at commit."""
-    _create_stage(cursor, empty_first=empty_first)
-    raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-    with raw.copy(f"COPY pg_temp.{STAGE} ({_STAGE_COLUMNS}) FROM STDIN") as copy:
-        for user_id, name, properties, timestamp, message_id in rows:
-            copy.write_row((user_id, name, _dumps(properties), timestamp, message_id))
 
 
 # --- the general path (identify, group, anonymous ids): one statement per step ---

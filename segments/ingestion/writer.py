@@ -57,17 +57,16 @@ def write_messages(
 ) -> WriteResult:
     """Store validated messages of one workspace; returns accepted and duplicate counts."""
     received_at = received_at or timezone.now()
-    unique: dict[str, Message] = {}
-    for message in messages:
-        unique.setdefault(message.message_id, message)
-    batch = list(unique.values())
+    batch = first_of_each_message_id(messages)
     result = WriteResult(duplicates=len(messages) - len(batch))
     if not batch:
         return result
     if connection.vendor == "postgresql" and all(
         m.kind == "track" and m.user_id is not None and m.anonymous_id is None for m in batch
     ):
-        new = _write_tracks(workspace_id, batch, received_at)
+        new = write_track_rows(
+            workspace_id=workspace_id, rows=track_rows(batch), received_at=received_at
+        )
     else:
         new = _retrying(lambda: _write(workspace_id, batch, received_at))
     result.accepted = new
@@ -89,30 +88,55 @@ def _retrying(write: Callable[[], int]) -> int:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _write_tracks(workspace_id: int, batch: list[Message], received_at: datetime) -> int:
-    """PostgreSQL, track calls with userIds only: one statement (postgres.write_tracks)."""
-    rows: list[TrackRow] = [
+def first_of_each_message_id(messages: Sequence[Message]) -> list[Message]:
+    """The messages without repeats of a messageId; the first one wins."""
+    unique: dict[str, Message] = {}
+    for message in messages:
+        unique.setdefault(message.message_id, message)
+    return list(unique.values())
+
+
+def track_rows(messages: Sequence[Message]) -> list[TrackRow]:
+    """Track messages with userIds as the rows of postgres.write_tracks."""
+    return [
         (m.user_id, m.name, m.payload, m.timestamp, m.message_id)  # type: ignore[misc]
-        for m in batch
+        for m in messages
     ]
-    stored: set[str] = set()
+
+
+def write_track_rows(
+    *,
+    workspace_id: int,
+    rows: list[TrackRow],
+    received_at: datetime,
+    payload: str | None = None,
+    queue_seen: bool = True,
+) -> int:
+    """PostgreSQL, track calls with userIds only: one statement per attempt; events stored.
+
+    `payload` is `postgres.track_payload(rows)` when the caller built it already.
+    A failed statement stored nothing and is sent again whole; the rows of people
+    a concurrent batch created mid-statement are sent again on their own.
+    """
+    stored = 0
     for attempt in range(ATTEMPTS):
         try:
             new, unresolved = postgres.write_tracks(
-                workspace_id=workspace_id, rows=rows, received_at=received_at
+                workspace_id=workspace_id,
+                payload=payload if payload is not None else postgres.track_payload(rows),
+                received_at=received_at,
+                queue_seen=queue_seen,
             )
         except (IntegrityError, DatabaseError):
-            # A failed statement stored nothing: retry it whole, as _retrying does.
             if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
                 raise
             time.sleep(0.05 * (attempt + 1))
             continue
-        stored |= new
+        stored += new
         if not unresolved:
-            return len(stored)
-        # People a concurrent batch created mid-statement: their rows were not
-        # stored; send just those again, now that the people are visible.
-        rows = [r for r in rows if r[0] in unresolved]
+            return stored
+        # Those people are visible now: send just their rows again.
+        rows, payload = [r for r in rows if r[0] in unresolved], None
     raise DatabaseError(f"Could not resolve {len(rows)} people after {ATTEMPTS} attempts.")
 
 

@@ -133,7 +133,7 @@ def test_events_stream_in_chunks(workspace, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK_ROWS", 7)
     calls = []
     # PostgreSQL stores staged chunks, SQLite goes through write_messages.
-    real_messages, real_staged = importing.write_messages, postgres.write_track_payload
+    real_messages, real_staged = importing.write_messages, postgres.write_tracks
 
     def spy_messages(**kwargs):
         calls.append(len(kwargs["messages"]))
@@ -144,17 +144,16 @@ def test_events_stream_in_chunks(workspace, monkeypatch):
         return real_staged(**kwargs)
 
     monkeypatch.setattr(importing, "write_messages", spy_messages)
-    monkeypatch.setattr(postgres, "write_track_payload", spy_staged)
+    monkeypatch.setattr(postgres, "write_tracks", spy_staged)
     rows = "".join(f"u_{i % 5},e,2026-11-01T00:00:{i:02d}Z\n" for i in range(30))
     result = run_events(workspace, "user_id,event,timestamp\n" + rows)
     assert result.imported == 30
     assert calls == [7, 7, 7, 7, 2]
 
 
-def test_large_chunks_load_through_the_staging_table(workspace, monkeypatch):
-    # PostgreSQL COPYs chunks from COPY_THRESHOLD rows on into a staging table;
-    # SQLite ignores the threshold. Either way: same rows, same answers.
-    monkeypatch.setattr(postgres, "COPY_THRESHOLD", 2)
+def test_chunks_keep_the_api_rules_across_chunk_boundaries(workspace, monkeypatch):
+    # PostgreSQL sends each chunk as one statement, SQLite through the writer's
+    # general path. Either way: same rows, same answers.
     monkeypatch.setattr(importing, "CHUNK_ROWS", 4)
     rows = "".join(f"u_{i % 3},e,2026-11-01T00:{i:02d}:00Z,,m-{i % 9}\n" for i in range(12))
     text = "user_id,event,timestamp,properties,message_id\n" + rows
@@ -286,7 +285,7 @@ def test_a_chunk_whose_people_a_concurrent_writer_created_is_stored_once(workspa
 
     if connection.vendor != "postgresql":
         pytest.skip("the single-statement track path is PostgreSQL's")
-    real = postgres.write_track_payload
+    real = postgres.write_tracks
     raced = []
 
     def racing(**kwargs):
@@ -298,7 +297,7 @@ def test_a_chunk_whose_people_a_concurrent_writer_created_is_stored_once(workspa
             return stored - 2, {"u_1"}
         return stored, unresolved
 
-    monkeypatch.setattr(postgres, "write_track_payload", racing)
+    monkeypatch.setattr(postgres, "write_tracks", racing)
     rows = "".join(f"u_{i % 3},e,2026-11-01T00:00:{i:02d}Z\n" for i in range(6))
     result = run_events(workspace, "user_id,event,timestamp\n" + rows)
     assert (result.imported, result.duplicates) == (6, 0)
@@ -336,7 +335,7 @@ def test_an_import_that_fails_midway_still_rebuilds_what_it_stored(workspace, mo
     _postgres_only()
     run_events(workspace, "user_id,event,timestamp\nu_1,e,2026-11-05T00:00:00Z\n")
     monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
-    real = postgres.write_track_payload
+    real = postgres.write_tracks
     calls = []
 
     def failing(**kwargs):
@@ -345,7 +344,7 @@ def test_an_import_that_fails_midway_still_rebuilds_what_it_stored(workspace, mo
             raise RuntimeError("the disk is full")
         return real(**kwargs)
 
-    monkeypatch.setattr(postgres, "write_track_payload", failing)
+    monkeypatch.setattr(postgres, "write_tracks", failing)
     rows = "u_1,e,2026-11-01T00:00:00Z\nu_1,e,2026-11-20T00:00:00Z\n"
     with pytest.raises(RuntimeError):
         run_events(workspace, "user_id,event,timestamp\n" + rows)
