@@ -17,10 +17,22 @@ The events table is designed for ~10^8 rows per database:
   a KEY SHARE lock on the one workspace row for every batch, and concurrent
   batches share that lock through a MultiXact: the single-statement write path
   ran at 32,057 events/s with the constraint and 43,527 without (4 connections,
-  100-event batches). Integrity holds without it: an event's person has a
-  constrained foreign key to its workspace, the writer takes the event's
-  workspace from that person's workspace, and Django still cascades a deleted
-  workspace to its events.
+  100-event batches). The writer takes the event's workspace from its person's,
+  whose foreign key to the workspace is constrained, and Django still cascades a
+  deleted workspace to its events.
+- The person foreign key has no database constraint on PostgreSQL either (SQLite
+  keeps it). Its check runs a query and takes a row lock for every event row:
+  a quarter of the track statement's CPU (PostgreSQL backend CPU per 100-event
+  batch, alternating runs on copies of one database: 0.74 of the time without
+  it). The writers keep the reference valid instead, by who may delete a person:
+  people with a userId are deleted only with their workspace; anonymous people
+  only by a merge, which holds them `FOR NO KEY UPDATE` while it moves their
+  events, as does every batch that writes their events, so an event is either
+  moved by the merge or written after it to the merged person
+  (tests/segments/test_ingestion_races.py holds both orders). What a workspace
+  deletion racing a batch into that workspace could leave behind is unreachable:
+  every read is scoped by a live workspace or starts from a person, and ids are
+  never reused.
 
 Partitioning decision (PostgreSQL): not yet. Up to roughly 2·10^8 events a
 B-tree on (workspace, name, timestamp) keeps rule queries at index-range cost,
@@ -125,14 +137,19 @@ class Event(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     # No database constraint and no index of its own (see the module docstring):
-    # the person's foreign key already ties every event to a live workspace, and
-    # the two composite indexes below lead with this column.
+    # the writers take it from the person's workspace, and the two composite
+    # indexes below lead with this column.
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    # Indexed by event_person_ts, whose leading column it is.
+    # Indexed by event_person_ts, whose leading column it is. No database
+    # constraint either: the writers keep it (see the module docstring).
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="events", db_index=False
+        Person,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
     )
     name = models.CharField(max_length=200)
     properties = models.JSONField(default=dict, blank=True)

@@ -5,8 +5,10 @@ distinct person; on PostgreSQL the userId people are found, created and locked
 by one statement (postgres.py). The people a batch touches are locked
 `FOR NO KEY UPDATE` in id order (user-identified people first, then anonymous
 ones, two disjoint sets), so concurrent batches serialize per person without
-deadlocking and without blocking event inserts (whose foreign-key check only
-takes KEY SHARE). SQLite serializes writers anyway.
+deadlocking and without blocking the track statement, which takes no row lock.
+Those locks are also what keeps an event's person alive without a foreign-key
+constraint (segments/models.py): a merge deletes only anonymous people, locked,
+after moving their events. SQLite serializes writers anyway.
 """
 
 from __future__ import annotations
