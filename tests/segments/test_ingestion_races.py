@@ -75,7 +75,7 @@ def _run(name: str, workspace: Any, items: list[dict[str, Any]], errors: list) -
     def target() -> None:
         try:
             ingest_items(workspace=workspace, items=items)
-        except Exception as exc:  # noqa: BLE001 - reported by the test
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
