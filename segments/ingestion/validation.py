@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,40 +62,45 @@ def _bad_chars(value: str) -> bool:
     return _BAD_CHARS.search(value) is not None
 
 
-def _identifier(item: dict[str, Any], key: str) -> str | None:
+def _identifier(value: Any, key: str, scan: bool) -> str | None:
     """An id may be a string or an integer (clients send both); empty means absent."""
-    value = item.get(key)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
         raise ItemError(f"{key} must be a string.")
-    text = str(value)
     if len(text) > MAX_ID_LENGTH:
         raise ItemError(f"{key} is longer than {MAX_ID_LENGTH} characters.")
-    if _bad_chars(text):
+    if scan and _bad_chars(text):
         raise ItemError(f"{key} contains a NUL character or invalid Unicode.")
     return text
 
 
-def _check_value(value: Any, depth: int, scan: bool, field: str) -> None:
-    """Walk a properties/traits value: depth, finite numbers, and (if scan) bad characters."""
+def _check_container(value: dict[str, Any] | list[Any], depth: int, scan: bool, field: str) -> None:
+    """Walk a properties/traits value: depth, finite numbers, and (if scan) bad characters.
+
+    Scalars are checked in the loop, containers by recursion: most values of
+    most events are flat, and this runs for every item of every batch.
+    """
+    if depth >= MAX_DEPTH:
+        raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
     if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
-        for key, inner in value.items():
-            if scan and _bad_chars(key):
-                raise ItemError(f"{field} has a key with a NUL character or invalid Unicode.")
-            _check_value(inner, depth + 1, scan, field)
-    elif isinstance(value, list):
-        if depth >= MAX_DEPTH:
-            raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
-        for inner in value:
-            _check_value(inner, depth + 1, scan, field)
-    elif isinstance(value, str):
-        if scan and _bad_chars(value):
+        if scan and any(_bad_chars(key) for key in value):
+            raise ItemError(f"{field} has a key with a NUL character or invalid Unicode.")
+        values: Iterable[Any] = value.values()
+    else:
+        values = value
+    for inner in values:
+        if isinstance(inner, dict | list):
+            _check_container(inner, depth + 1, scan, field)
+        elif isinstance(inner, float):
+            if not math.isfinite(inner):
+                raise ItemError(f"{field} has a number out of range.")
+        elif scan and isinstance(inner, str) and _bad_chars(inner):
             raise ItemError(f"{field} has a value with a NUL character or invalid Unicode.")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ItemError(f"{field} has a number out of range.")
 
 
 def _object(item: dict[str, Any], key: str, scan: bool) -> dict[str, Any]:
@@ -103,7 +109,8 @@ def _object(item: dict[str, Any], key: str, scan: bool) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise ItemError(f"{key} must be a JSON object.")
-    _check_value(value, 0, scan, key)
+    if value:
+        _check_container(value, 0, scan, key)
     return value
 
 
@@ -142,13 +149,13 @@ def _timestamp(item: dict[str, Any], received_at: datetime) -> datetime:
     return timestamp
 
 
-def _event_name(item: dict[str, Any]) -> str:
+def _event_name(item: dict[str, Any], scan: bool) -> str:
     name = item.get("event")
     if not isinstance(name, str) or not name.strip():
         raise ItemError("event is required for track and must be a non-empty string.")
     if len(name) > MAX_EVENT_NAME_LENGTH:
         raise ItemError(f"event is longer than {MAX_EVENT_NAME_LENGTH} characters.")
-    if _bad_chars(name):
+    if scan and _bad_chars(name):
         raise ItemError("event contains a NUL character or invalid Unicode.")
     if name in RESERVED_EVENT_NAMES:
         raise ItemError(f'event "{name}" is reserved; use identify or group.')
@@ -165,8 +172,10 @@ def validate_item(
 ) -> Message:
     """Validate one item; `kind` forces the type (single-item endpoints).
 
-    `scan=False` skips the per-string NUL/surrogate scan; only pass it when the
-    raw JSON has been checked for those escapes as a whole (see BAD_ESCAPES).
+    `scan=False` skips the per-string NUL/surrogate scan (ids, event name,
+    properties); only pass it when the raw JSON has been checked for those
+    escapes as a whole (see BAD_ESCAPES): a JSON text can carry neither
+    character any other way.
     Raises ItemError.
     """
     if not isinstance(item, dict):
@@ -175,20 +184,20 @@ def validate_item(
     if kind not in TYPES:
         shown = kind if isinstance(kind, str) else type(kind).__name__
         raise ItemError(f'Unknown type "{str(shown)[:40]}"; use identify, track or group.')
-    user_id = _identifier(item, "userId")
-    anonymous_id = _identifier(item, "anonymousId")
+    user_id = _identifier(item.get("userId"), "userId", scan)
+    anonymous_id = _identifier(item.get("anonymousId"), "anonymousId", scan)
     if user_id is None and anonymous_id is None:
         raise ItemError("userId or anonymousId is required.")
-    message_id = _identifier(item, "messageId") or str(uuid.uuid4())
+    message_id = _identifier(item.get("messageId"), "messageId", scan) or str(uuid.uuid4())
     group_id = None
     if kind == "track":
-        name = _event_name(item)
+        name = _event_name(item, scan)
         payload = _object(item, "properties", scan)
     elif kind == "identify":
         name = IDENTIFY_EVENT
         payload = _object(item, "traits", scan)
     else:
-        group_id = _identifier(item, "groupId")
+        group_id = _identifier(item.get("groupId"), "groupId", scan)
         if group_id is None:
             raise ItemError("groupId is required for group.")
         name = GROUP_EVENT

@@ -411,6 +411,10 @@ def test_a_batch_mixing_good_and_bad_items_stores_the_good_ones(client):
         ('{"batch": [NaN]}', "Malformed JSON body"),
         (b"\xff\xfe", "Malformed JSON body"),
         ("", "Malformed JSON body"),
+        # Without their escapes NUL and lone surrogates cannot reach a string
+        # (which is why a body without the escapes skips the per-string scan).
+        (b'{"batch": [{"type": "track", "userId": "u\x00", "event": "E"}]}', "Malformed JSON"),
+        (b'{"batch": [{"type": "track", "userId": "\xed\xa0\x80", "event": "E"}]}', "Malformed"),
     ],
 )
 def test_non_json_body_is_400(client, body, message):
