@@ -103,6 +103,54 @@ def test_message_id_repeats_across_batches_are_duplicates(client):
     assert counts() == (before[0] + 1, *before[1:])
 
 
+def _track_statement_attempts(monkeypatch) -> list[bool]:
+    """Records, per track statement sent, whether it skipped stored messageIds."""
+    from segments.ingestion import postgres
+
+    attempts: list[bool] = []
+    real = postgres._run_track_statement
+
+    def spy(queue_seen, skip_stored, params):
+        attempts.append(skip_stored)
+        return real(queue_seen, skip_stored, params)
+
+    monkeypatch.setattr(postgres, "_run_track_statement", spy)
+    return attempts
+
+
+def check_resent_track_batch(client, monkeypatch) -> None:
+    """New messageIds: one plain insert. A stored one among them: nothing half-stored."""
+    attempts = _track_statement_attempts(monkeypatch)
+    first = post_batch(client, [track("m-1"), track("m-2", "u_2")])
+    assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert attempts == [False]
+    before = counts()
+    again = post_batch(client, [track("m-3", "u_3"), track("m-2", "u_2"), track("m-4", "u_4")])
+    assert again.json() == {"accepted": 2, "duplicates": 1, "rejected": []}
+    # The plain insert failed on m-2 and left nothing (not u_3's nor u_4's new person).
+    assert attempts == [False, False, True]
+    assert counts() == (before[0] + 2, before[1] + 2, *before[2:])
+    assert sorted(Event.objects.values_list("message_id", flat=True)) == [
+        "m-1",
+        "m-2",
+        "m-3",
+        "m-4",
+    ]
+
+
+def test_a_track_batch_repeating_a_stored_message_id_is_sent_again_skipping_it(client, monkeypatch):
+    """PostgreSQL sends a track batch without ON CONFLICT first (postgres.TRACK_STATEMENTS).
+
+    Inside a transaction (this test's) the failed attempt rolls back to a savepoint;
+    tests/segments/test_ingestion_races.py runs the same outside one.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the single-statement track path is PostgreSQL's")
+    check_resent_track_batch(client, monkeypatch)
+
+
 def test_duplicate_identify_does_not_reapply_traits(client):
     post_batch(client, [identify("m-1", traits={"plan": "pro"}, ts="2026-11-01T10:00:00Z")])
     post_batch(client, [identify("m-2", traits={"plan": "free"}, ts="2026-11-02T10:00:00Z")])

@@ -146,3 +146,13 @@ def test_a_merge_waits_for_a_batch_writing_the_anonymous_persons_events(monkeypa
     merging.join(30)
     assert errors == []
     _assert_merged(workspace)
+
+
+def test_a_resent_track_batch_outside_a_transaction(ingest_key, monkeypatch):
+    """The optimistic track insert's failed attempt in autocommit, as in production."""
+    from tests.conftest import bearer_client
+    from tests.segments.test_ingestion_api import check_resent_track_batch
+
+    _postgres_only()
+    assert not connection.in_atomic_block
+    check_resent_track_batch(bearer_client(ingest_key), monkeypatch)
