@@ -51,6 +51,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from segments.fields import IdentifierField
 from workspaces.models import Workspace
 
 
@@ -61,7 +62,7 @@ class Account(models.Model):
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="accounts", db_index=False
     )
-    group_id = models.CharField(max_length=255)
+    group_id = IdentifierField(max_length=255)
     traits = models.JSONField(default=dict, blank=True)
     # Per-trait timestamp of the last write, so merges are last-write-wins per key.
     trait_times = models.JSONField(default=dict, blank=True)
@@ -87,7 +88,7 @@ class Person(models.Model):
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="people", db_index=False
     )
-    user_id = models.CharField(max_length=255, null=True, blank=True)
+    user_id = IdentifierField(max_length=255, null=True, blank=True)
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
@@ -118,7 +119,7 @@ class PersonAlias(models.Model):
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    anonymous_id = models.CharField(max_length=255)
+    anonymous_id = IdentifierField(max_length=255)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
 
     class Meta:
@@ -151,10 +152,10 @@ class Event(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    name = models.CharField(max_length=200)
+    name = IdentifierField(max_length=200)
     properties = models.JSONField(default=dict, blank=True)
     timestamp = models.DateTimeField()
-    message_id = models.CharField(max_length=255)
+    message_id = IdentifierField(max_length=255)
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

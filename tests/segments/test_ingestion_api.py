@@ -819,6 +819,28 @@ def test_deleting_a_workspace_deletes_its_events_without_a_database_constraint(c
     assert Person.objects.filter(workspace_id=workspace.pk).count() == 0
 
 
+def test_ids_and_event_names_compare_byte_for_byte(db):
+    """segments.fields.IdentifierField: the "C" collation on PostgreSQL, untouched on SQLite."""
+    from django.db import connection
+
+    columns = {
+        ("segments_account", "group_id"),
+        ("segments_event", "message_id"),
+        ("segments_event", "name"),
+        ("segments_person", "user_id"),
+        ("segments_personalias", "anonymous_id"),
+    }
+    if connection.vendor != "postgresql":
+        assert Event._meta.get_field("name").db_parameters(connection)["collation"] is None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_name LIKE 'segments\\_%%' AND collation_name = 'C'"
+        )
+        assert set(cursor.fetchall()) == columns
+
+
 def test_numbers_json_allows_are_stored_exactly(client):
     """The fast JSON parser would round integers beyond 64 bits; they must come back exact."""
     big = 123456789012345678901234567890
