@@ -32,8 +32,9 @@ from __future__ import annotations
 import json
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ import psycopg
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
+from segments.ingestion import known_people
 from segments.models import Event, PendingSeenRange, Person, SeenRangeRebuild
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -70,10 +72,12 @@ def _dumps(value: Any) -> str:
 # A track row: (user_id, event name, properties, timestamp, message_id).
 TrackRow = tuple[str, str, dict[str, Any], datetime, str]
 
-# Rows travel as a JSON array of arrays, the cheapest shape to build in Python.
+# Rows travel as a JSON array of arrays, the cheapest shape to build in Python:
+# [user_id, person id if this process knows it (known_people) else null, name,
+# properties, timestamp, message_id].
 _FROM_JSON = (
-    "(SELECT e->>0 AS user_id, e->>1 AS name, e->2 AS properties, "
-    "(e->>3)::timestamptz AS ts, e->>4 AS message_id "
+    "(SELECT e->>0 AS user_id, (e->>1)::bigint AS person_id, e->>2 AS name, "
+    "e->3 AS properties, (e->>4)::timestamptz AS ts, e->>5 AS message_id "
     "FROM jsonb_array_elements(%(rows)s::jsonb) AS e) AS r"
 )
 
@@ -192,33 +196,51 @@ _QUEUE_SEEN = (
 def _track_statement(*, queue_seen: bool, skip_stored: bool) -> str:
     # Only module constants are interpolated; every value is a parameter.
     # People created by the statement got the batch's range; found ones queue theirs,
-    # unless a SeenRangeRebuild widens them from the events afterwards (CSV import).
-    queued = f", queued AS ({_QUEUE_SEEN.format(people='found')}) " if queue_seen else " "
+    # unless a SeenRangeRebuild widens them from the events afterwards (CSV import);
+    # for known ones (person id given) the caller decided and sends `seen`.
+    queued = (
+        f", queued AS ({_QUEUE_SEEN.format(people='found')} UNION ALL "  # noqa: S608
+        "SELECT (k->>0)::bigint, (k->>1)::timestamptz, (k->>2)::timestamptz "
+        "FROM jsonb_array_elements(%(seen)s::jsonb) AS k) "
+        if queue_seen
+        else " "
+    )
     conflict = "ON CONFLICT (workspace_id, message_id) DO NOTHING " if skip_stored else ""
     return (
         f"WITH r AS MATERIALIZED (SELECT * FROM {_FROM_JSON}), "  # noqa: S608
-        "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
+        "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r "
+        "WHERE person_id IS NULL GROUP BY user_id), "
         f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id, p.first_seen, p.last_seen')}), "
         f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id')}), "
         "people AS (SELECT id, user_id FROM found UNION ALL SELECT id, user_id FROM created), "
         f"ins AS (INSERT INTO {EVENT} "
         "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
-        "SELECT %(ws)s::bigint, p.id, r.name, r.properties, r.ts, r.message_id, %(received)s "
+        "SELECT %(ws)s::bigint, coalesce(r.person_id, p.id), r.name, r.properties, r.ts, "
+        "r.message_id, %(received)s "
+        "FROM r LEFT JOIN people AS p ON r.person_id IS NULL AND p.user_id = r.user_id "
+        "WHERE r.person_id IS NOT NULL OR p.id IS NOT NULL "
         # In person order: the (person, timestamp) index then takes its inserts in
         # page order (1M-row import, then with the person foreign-key check too:
         # 27.2 -> 24.4 s of statement time, same machine, alternating runs).
-        "FROM r JOIN people AS p ON p.user_id = r.user_id ORDER BY p.id, r.ts "
+        "ORDER BY coalesce(r.person_id, p.id), r.ts "
         f"{conflict}"
         "RETURNING message_id, person_id, timestamp)"
         f"{queued}"
         # How many events were new, then (flag 1) userIds whose person could not be
         # resolved because a concurrent batch created it after this statement began,
-        # then (flag 2) the person table's size in pages (see _sized_statement).
-        "SELECT 0, count(*)::text FROM ins UNION ALL "
-        "SELECT 1, w.user_id FROM wanted AS w "
+        # then (flag 2) the person table's size in pages (see _sized_statement),
+        # then (flag 3) the people found and created, with their seen ranges as read
+        # (created ones: the batch's), for known_people.
+        "SELECT 0, count(*)::text, NULL::bigint, NULL::timestamptz, NULL::timestamptz "
+        "FROM ins UNION ALL "
+        "SELECT 1, w.user_id, NULL, NULL, NULL FROM wanted AS w "
         "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id) UNION ALL "
-        f"SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text"
-    )
+        "SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text, "
+        "NULL, NULL, NULL UNION ALL "
+        "SELECT 3, f.user_id, f.id, f.first_seen, f.last_seen FROM found AS f UNION ALL "
+        "SELECT 3, c.user_id, c.id, w.first, w.last FROM created AS c "
+        "JOIN wanted AS w ON w.user_id = c.user_id"
+    ).replace("{PERSON}", PERSON)
 
 
 # (queue_seen, skip_stored) -> statement. Each batch is first sent without
@@ -234,21 +256,66 @@ TRACK_STATEMENTS = {
 }
 
 
-def track_payload(rows: Iterable[TrackRow]) -> str:
-    """Track rows as the JSON parameter of the track statement.
+@dataclass(slots=True)
+class TrackPayload:
+    """A batch of track rows as the track statement's parameters, and what it will teach."""
 
-    The CSV import builds it in its reader thread, so the thread that talks to
-    PostgreSQL does no per-row work between statements. For a 10,000-row chunk
-    one JSON document measured cheaper than COPY into a staging table (the
-    earlier import path): 300,000 rows imported in 11.0 s instead of 11.9 s, the
-    PostgreSQL-side CSV and jsonb parsing of every cell included.
+    workspace_id: int
+    rows: str
+    seen: str
+    queue_seen: bool
+    # The batch's time range per userId.
+    ranges: dict[str, tuple[datetime, datetime]]
+    # Known people whose range the batch queues, as their entries become.
+    widened: dict[str, known_people.Entry]
+
+
+def track_payload(
+    workspace_id: int, rows: Sequence[TrackRow], *, queue_seen: bool = True
+) -> TrackPayload:
+    """Track rows as the track statement's parameters.
+
+    People this process knows (known_people) travel as their ids, with their
+    seen-range widenings decided here; the others are found or created by the
+    statement. The CSV import builds the payload in its reader thread, so the
+    thread that talks to PostgreSQL does no per-row work between statements.
+    For a 10,000-row chunk one JSON document measured cheaper than COPY into a
+    staging table (the earlier import path): 300,000 rows imported in 11.0 s
+    instead of 11.9 s, the PostgreSQL-side CSV and jsonb parsing of every cell
+    included.
     """
-    return _dumps(list(rows))
+    ranges: dict[str, tuple[datetime, datetime]] = {}
+    for row in rows:
+        user_id, ts = row[0], row[3]
+        current = ranges.get(user_id)
+        if current is None:
+            ranges[user_id] = (ts, ts)
+        elif ts < current[0] or ts > current[1]:
+            ranges[user_id] = (min(ts, current[0]), max(ts, current[1]))
+    ids: dict[str, int] = {}
+    seen: list[tuple[int, datetime, datetime]] = []
+    widened: dict[str, known_people.Entry] = {}
+    for user_id, (first, last) in ranges.items():
+        entry = known_people.get(workspace_id, user_id)
+        if entry is None:
+            continue
+        person_id, known_first, known_last = entry
+        ids[user_id] = person_id
+        if queue_seen and (first < known_first or last > known_last + LAST_SEEN_RESOLUTION):
+            seen.append((person_id, first, last))
+            widened[user_id] = (person_id, min(first, known_first), max(last, known_last))
+    data = [(u, ids.get(u), name, props, ts, m) for u, name, props, ts, m in rows]
+    return TrackPayload(
+        workspace_id=workspace_id,
+        rows=_dumps(data),
+        seen=_dumps(seen),
+        queue_seen=queue_seen,
+        ranges=ranges,
+        widened=widened,
+    )
 
 
-def write_tracks(
-    *, workspace_id: int, payload: str, received_at: datetime, queue_seen: bool = True
-) -> tuple[int, set[str]]:
+def write_tracks(*, payload: TrackPayload, received_at: datetime) -> tuple[int, set[str]]:
     """Store a `track_payload` in one statement; returns (events stored, unresolved userIds).
 
     Message ids must be distinct. Unresolved userIds lost a creation race with a
@@ -257,33 +324,45 @@ def write_tracks(
     seen ranges (the caller rebuilds them, see SeenRangeRebuild).
     """
     params: dict[str, Any] = {
-        "ws": workspace_id,
-        "rows": payload,
+        "ws": payload.workspace_id,
+        "rows": payload.rows,
+        "seen": payload.seen,
         "received": received_at,
         "resolution": LAST_SEEN_RESOLUTION,
     }
     try:
-        result = _run_track_statement(queue_seen, False, params)
+        result = _run_track_statement(payload.queue_seen, False, params)
     except IntegrityError as exc:
         if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
             raise
         # A messageId of this batch is stored already (the statement stored nothing).
-        result = _run_track_statement(queue_seen, True, params)
+        result = _run_track_statement(payload.queue_seen, True, params)
     stored = 0
     unresolved: set[str] = set()
-    for flag, value in result:
+    learned = dict(payload.widened)
+    for flag, value, person_id, first, last in result:
         if flag == 0:
             stored = int(value)
         elif flag == 1:
             unresolved.add(value)
-        else:
+        elif flag == 2:
             _note_person_pages(int(value))
+        else:
+            batch_first, batch_last = payload.ranges[value]
+            if payload.queue_seen and (
+                batch_first < first or batch_last > last + LAST_SEEN_RESOLUTION
+            ):
+                first, last = min(first, batch_first), max(last, batch_last)
+            learned[value] = (person_id, first, last)
+    if learned:
+        # Known only once committed (at once outside a transaction).
+        transaction.on_commit(lambda: known_people.remember(payload.workspace_id, learned))
     return stored, unresolved
 
 
 def _run_track_statement(
     queue_seen: bool, skip_stored: bool, params: dict[str, Any]
-) -> list[tuple[int, str]]:
+) -> list[tuple[Any, ...]]:
     statement, prepare = _sized_statement(TRACK_STATEMENTS[queue_seen, skip_stored])
     # Inside a transaction the failed attempt must not abort it: a savepoint.
     guard = (
