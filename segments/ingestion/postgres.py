@@ -73,12 +73,21 @@ def _dumps(value: Any) -> str:
 TrackRow = tuple[str, str, dict[str, Any], datetime, str]
 
 # Rows travel as a JSON array of arrays, the cheapest shape to build in Python:
-# [user_id, person id if this process knows it (known_people) else null, name,
-# properties, timestamp, message_id].
+# rows of people to find or create as [user_id, name, properties, timestamp,
+# message_id]; rows of people this process knows (known_people) as
+# [person id, name, properties, timestamp, message_id]. Two parameters rather
+# than one with a nullable id: the planner estimates each from its own size,
+# where a filter on the id's nullness was estimated at one row and turned the
+# joins on it into nested loops (quadratic in a 10,000-row chunk).
 _FROM_JSON = (
-    "(SELECT e->>0 AS user_id, (e->>1)::bigint AS person_id, e->>2 AS name, "
-    "e->3 AS properties, (e->>4)::timestamptz AS ts, e->>5 AS message_id "
+    "(SELECT e->>0 AS user_id, e->>1 AS name, e->2 AS properties, "
+    "(e->>3)::timestamptz AS ts, e->>4 AS message_id "
     "FROM jsonb_array_elements(%(rows)s::jsonb) AS e) AS r"
+)
+_KNOWN_FROM_JSON = (
+    "(SELECT (e->>0)::bigint AS person_id, e->>1 AS name, e->2 AS properties, "
+    "(e->>3)::timestamptz AS ts, e->>4 AS message_id "
+    "FROM jsonb_array_elements(%(known)s::jsonb) AS e) AS k"
 )
 
 
@@ -197,32 +206,31 @@ def _track_statement(*, queue_seen: bool, skip_stored: bool) -> str:
     # Only module constants are interpolated; every value is a parameter.
     # People created by the statement got the batch's range; found ones queue theirs,
     # unless a SeenRangeRebuild widens them from the events afterwards (CSV import);
-    # for known ones (person id given) the caller decided and sends `seen`.
+    # for known ones the caller decided, and sends the rows to queue as `seen`.
     queued = (
         f", queued AS ({_QUEUE_SEEN.format(people='found')} UNION ALL "  # noqa: S608
-        "SELECT (k->>0)::bigint, (k->>1)::timestamptz, (k->>2)::timestamptz "
-        "FROM jsonb_array_elements(%(seen)s::jsonb) AS k) "
+        "SELECT (q->>0)::bigint, (q->>1)::timestamptz, (q->>2)::timestamptz "
+        "FROM jsonb_array_elements(%(seen)s::jsonb) AS q) "
         if queue_seen
         else " "
     )
     conflict = "ON CONFLICT (workspace_id, message_id) DO NOTHING " if skip_stored else ""
     return (
         f"WITH r AS MATERIALIZED (SELECT * FROM {_FROM_JSON}), "  # noqa: S608
-        "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r "
-        "WHERE person_id IS NULL GROUP BY user_id), "
+        "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
         f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id, p.first_seen, p.last_seen')}), "
-        f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id')}), "
+        f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id, first_seen, last_seen')}), "
         "people AS (SELECT id, user_id FROM found UNION ALL SELECT id, user_id FROM created), "
         f"ins AS (INSERT INTO {EVENT} "
         "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
-        "SELECT %(ws)s::bigint, coalesce(r.person_id, p.id), r.name, r.properties, r.ts, "
-        "r.message_id, %(received)s "
-        "FROM r LEFT JOIN people AS p ON r.person_id IS NULL AND p.user_id = r.user_id "
-        "WHERE r.person_id IS NOT NULL OR p.id IS NOT NULL "
+        "SELECT %(ws)s::bigint, p.id, r.name, r.properties, r.ts, r.message_id, %(received)s "
+        "FROM r JOIN people AS p ON p.user_id = r.user_id UNION ALL "
+        "SELECT %(ws)s::bigint, k.person_id, k.name, k.properties, k.ts, k.message_id, "
+        f"%(received)s FROM {_KNOWN_FROM_JSON} "
         # In person order: the (person, timestamp) index then takes its inserts in
         # page order (1M-row import, then with the person foreign-key check too:
         # 27.2 -> 24.4 s of statement time, same machine, alternating runs).
-        "ORDER BY coalesce(r.person_id, p.id), r.ts "
+        "ORDER BY 2, 5 "
         f"{conflict}"
         "RETURNING message_id, person_id, timestamp)"
         f"{queued}"
@@ -235,12 +243,11 @@ def _track_statement(*, queue_seen: bool, skip_stored: bool) -> str:
         "FROM ins UNION ALL "
         "SELECT 1, w.user_id, NULL, NULL, NULL FROM wanted AS w "
         "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id) UNION ALL "
-        "SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text, "
+        f"SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text, "
         "NULL, NULL, NULL UNION ALL "
         "SELECT 3, f.user_id, f.id, f.first_seen, f.last_seen FROM found AS f UNION ALL "
-        "SELECT 3, c.user_id, c.id, w.first, w.last FROM created AS c "
-        "JOIN wanted AS w ON w.user_id = c.user_id"
-    ).replace("{PERSON}", PERSON)
+        "SELECT 3, c.user_id, c.id, c.first_seen, c.last_seen FROM created AS c"
+    )
 
 
 # (queue_seen, skip_stored) -> statement. Each batch is first sent without
@@ -262,6 +269,7 @@ class TrackPayload:
 
     workspace_id: int
     rows: str
+    known: str
     seen: str
     queue_seen: bool
     # The batch's time range per userId.
@@ -304,10 +312,12 @@ def track_payload(
         if queue_seen and (first < known_first or last > known_last + LAST_SEEN_RESOLUTION):
             seen.append((person_id, first, last))
             widened[user_id] = (person_id, min(first, known_first), max(last, known_last))
-    data = [(u, ids.get(u), name, props, ts, m) for u, name, props, ts, m in rows]
+    unknown = [row for row in rows if row[0] not in ids] if ids else rows
+    known = [(ids[row[0]], *row[1:]) for row in rows if row[0] in ids] if ids else []
     return TrackPayload(
         workspace_id=workspace_id,
-        rows=_dumps(data),
+        rows=_dumps(unknown),
+        known=_dumps(known),
         seen=_dumps(seen),
         queue_seen=queue_seen,
         ranges=ranges,
@@ -326,6 +336,7 @@ def write_tracks(*, payload: TrackPayload, received_at: datetime) -> tuple[int, 
     params: dict[str, Any] = {
         "ws": payload.workspace_id,
         "rows": payload.rows,
+        "known": payload.known,
         "seen": payload.seen,
         "received": received_at,
         "resolution": LAST_SEEN_RESOLUTION,

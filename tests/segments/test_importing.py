@@ -140,7 +140,8 @@ def test_events_stream_in_chunks(workspace, monkeypatch):
         return real_messages(**kwargs)
 
     def spy_staged(**kwargs):
-        calls.append(len(json.loads(kwargs["payload"].rows)))
+        payload = kwargs["payload"]
+        calls.append(len(json.loads(payload.rows)) + len(json.loads(payload.known)))
         return real_staged(**kwargs)
 
     monkeypatch.setattr(importing, "write_messages", spy_messages)

@@ -36,12 +36,12 @@ def track(message_id: str, user_id: str, ts: str) -> dict:
 
 
 def sent_rows(monkeypatch) -> list[list]:
-    """The rows of every track statement sent, as the statement receives them."""
+    """Per track statement sent: its rows, as [userId, ...] or (known people) [person id, ...]."""
     sent: list[list] = []
     real = postgres.write_tracks
 
     def spy(*, payload, received_at):
-        sent.append(json.loads(payload.rows))
+        sent.append(json.loads(payload.rows) + json.loads(payload.known))
         return real(payload=payload, received_at=received_at)
 
     monkeypatch.setattr(postgres, "write_tracks", spy)
@@ -59,13 +59,13 @@ def test_a_stored_person_travels_as_its_id_and_its_range_queues_only_when_it_mov
     sent = sent_rows(monkeypatch)
     ingest_items(workspace=workspace, items=[track("m-1", "u_1", "2026-11-10T10:00:00Z")])
     person = Person.objects.get(workspace=workspace, user_id="u_1")
-    assert sent[-1][0][:2] == ["u_1", None]  # looked up (here: created) by the statement
+    assert sent[-1][0][0] == "u_1"  # looked up (here: created) by the statement
     assert known_people.get(workspace.pk, "u_1") == (person.pk, at("2026-11-10T10:00:00Z"),
                                                      at("2026-11-10T10:00:00Z"))  # fmt: skip
 
     # Inside the known range (last seen within the 1-minute resolution): no queue row.
     ingest_items(workspace=workspace, items=[track("m-2", "u_1", "2026-11-10T10:00:30Z")])
-    assert sent[-1][0][:2] == ["u_1", person.pk]
+    assert sent[-1][0][0] == person.pk
     assert PendingSeenRange.objects.count() == 0
     # Outside it, on both sides: queued, and the person widens at the next fold.
     ingest_items(
@@ -75,7 +75,7 @@ def test_a_stored_person_travels_as_its_id_and_its_range_queues_only_when_it_mov
             track("m-4", "u_1", "2026-11-20T09:00:00Z"),
         ],
     )
-    assert [row[:2] for row in sent[-1]] == [["u_1", person.pk], ["u_1", person.pk]]
+    assert [row[0] for row in sent[-1]] == [person.pk, person.pk]
     assert PendingSeenRange.objects.count() == 1
     assert known_people.get(workspace.pk, "u_1") == (person.pk, at("2026-11-01T09:00:00Z"),
                                                      at("2026-11-20T09:00:00Z"))  # fmt: skip
@@ -140,11 +140,11 @@ def test_an_import_sends_the_people_it_stored_before_as_ids(monkeypatch):
     import io
 
     import_events_csv(workspace=workspace, file=io.StringIO(first))
-    assert [row[1] for row in sent[-1]] == [None, None]
+    assert [row[0] for row in sent[-1]] == ["u_1", "u_2"]
     again = "user_id,event,timestamp\nu_2,e,2026-11-02T00:00:00Z\nu_3,e,2026-11-02T00:00:00Z\n"
     result = import_events_csv(workspace=workspace, file=io.StringIO(again))
     assert result.imported == 2
     u_2 = Person.objects.get(workspace=workspace, user_id="u_2")
-    assert [row[:2] for row in sent[-1]] == [["u_2", u_2.pk], ["u_3", None]]
+    assert [row[0] for row in sent[-1]] == ["u_3", u_2.pk]
     u_2.refresh_from_db()
     assert u_2.last_seen == at("2026-11-02T00:00:00Z")  # the import's rebuild widened it
