@@ -31,31 +31,44 @@ from datetime import datetime
 
 MAX_ENTRIES = 50_000
 
-# (workspace id, userId) -> (person id, first seen, last seen)
+# userId -> (person id, first seen, last seen), per workspace id
 Entry = tuple[int, datetime, datetime]
 
-_entries: dict[tuple[int, str], Entry] = {}
+_workspaces: dict[int, dict[str, Entry]] = {}
+_size = 0
 _lock = threading.Lock()
+_EMPTY: dict[str, Entry] = {}
+
+
+def of(workspace_id: int) -> dict[str, Entry]:
+    """The workspace's known people by userId (read-only for callers)."""
+    return _workspaces.get(workspace_id, _EMPTY)
 
 
 def get(workspace_id: int, user_id: str) -> Entry | None:
-    return _entries.get((workspace_id, user_id))
+    return of(workspace_id).get(user_id)
 
 
 def remember(workspace_id: int, entries: dict[str, Entry]) -> None:
     """Record people and ranges a committed statement stored (see the module docstring)."""
+    global _size
     with _lock:
-        if len(_entries) + len(entries) > MAX_ENTRIES:
-            _entries.clear()
-        for user_id, entry in entries.items():
-            _entries[workspace_id, user_id] = entry
+        if _size + len(entries) > MAX_ENTRIES:
+            _workspaces.clear()
+            _size = 0
+        people = _workspaces.setdefault(workspace_id, {})
+        before = len(people)
+        people.update(entries)
+        _size += len(people) - before
 
 
 def forget_all() -> None:
     """Drop everything (tests; a process that must not trust what it saw)."""
+    global _size
     with _lock:
-        _entries.clear()
+        _workspaces.clear()
+        _size = 0
 
 
 def size() -> int:
-    return len(_entries)
+    return _size

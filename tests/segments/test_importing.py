@@ -141,7 +141,7 @@ def test_events_stream_in_chunks(workspace, monkeypatch):
 
     def spy_staged(**kwargs):
         payload = kwargs["payload"]
-        calls.append(len(json.loads(payload.rows)) + len(json.loads(payload.known)))
+        calls.append(len(json.loads(payload.rows)) + len(json.loads(payload.known_rows)))
         return real_staged(**kwargs)
 
     monkeypatch.setattr(importing, "write_messages", spy_messages)
