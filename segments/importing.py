@@ -95,7 +95,8 @@ def import_events_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
 
     # On PostgreSQL every row (a track with a userId) goes to the track statement
     # as one JSON parameter per chunk, built by the reader thread (see _run).
-    _run(workspace, reader, len(columns), to_item, result, stage=connection.vendor == "postgresql")
+    stage = connection.vendor == "postgresql"
+    _run(workspace, reader, len(columns), to_item, result, stage=stage)
     return result
 
 
@@ -234,8 +235,7 @@ def _run(
     # the import's events at its end (models.SeenRangeRebuild), even if it fails.
     rebuild = postgres.begin_seen_rebuild(workspace_id=workspace.pk) if stage else None
     try:
-        staged_for = workspace.pk if stage else None
-        for chunk in _read_ahead(_chunks(reader, width, to_item, staged_for=staged_for)):
+        for chunk in _read_ahead(_chunks(reader, width, to_item, stage=stage)):
             for line, reason in chunk.errors:
                 result.add_error(line, reason)
             if chunk.payload is not None:
@@ -279,16 +279,12 @@ class _Chunk:
     # Staged: the messages as track rows and as the track statement's parameter
     # (repeats of a messageId dropped, first one kept: `repeats` of them).
     rows: list[TrackRow] = field(default_factory=list)
-    payload: postgres.TrackPayload | None = None
+    payload: str | None = None
     repeats: int = 0
 
 
 def _chunks(
-    reader: Any,
-    width: int,
-    to_item: Callable[[list[str]], dict[str, Any]],
-    *,
-    staged_for: int | None,
+    reader: Any, width: int, to_item: Callable[[list[str]], dict[str, Any]], *, stage: bool
 ) -> Iterator[_Chunk]:
     """Validated chunks of CHUNK_ROWS rows, with the bad rows' line numbers and reasons."""
     items: list[tuple[int, dict[str, Any]]] = []
@@ -316,17 +312,14 @@ def _chunks(
         except RowError as exc:
             errors.append((line, str(exc)))
         if len(items) >= CHUNK_ROWS:
-            yield _validated(items, errors, staged_for=staged_for)
+            yield _validated(items, errors, stage=stage)
             items, errors = [], []
     if items or errors:
-        yield _validated(items, errors, staged_for=staged_for)
+        yield _validated(items, errors, stage=stage)
 
 
 def _validated(
-    items: list[tuple[int, dict[str, Any]]],
-    errors: list[tuple[int, str]],
-    *,
-    staged_for: int | None,
+    items: list[tuple[int, dict[str, Any]]], errors: list[tuple[int, str]], *, stage: bool
 ) -> _Chunk:
     received_at = timezone.now()
     messages: list[Message] = []
@@ -338,11 +331,12 @@ def _validated(
             for api_name, column in _COLUMN_NAMES:
                 reason = reason.replace(api_name, column)
             errors.append((line, reason))
-    if staged_for is None:
+    if not stage:
         return _Chunk(messages, errors, received_at)
     rows = track_rows(first_of_each_message_id(messages))
-    payload = postgres.track_payload(staged_for, rows, queue_seen=False)
-    return _Chunk([], errors, received_at, rows, payload, len(messages) - len(rows))
+    return _Chunk(
+        [], errors, received_at, rows, postgres.track_payload(rows), len(messages) - len(rows)
+    )
 
 
 _DONE = object()

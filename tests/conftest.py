@@ -47,13 +47,3 @@ def _forget_queued_refreshes():
     refresh._queued_until.clear()
     yield
     refresh._queued_until.clear()
-
-
-@pytest.fixture(autouse=True)
-def _forget_known_people():
-    """The track path remembers people per process (segments.ingestion.known_people)."""
-    from segments.ingestion import known_people
-
-    known_people.forget_all()
-    yield
-    known_people.forget_all()

@@ -32,9 +32,8 @@ from __future__ import annotations
 import json
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +42,6 @@ import psycopg
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from segments.ingestion import known_people
 from segments.models import Event, PendingSeenRange, Person, SeenRangeRebuild
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -72,23 +70,11 @@ def _dumps(value: Any) -> str:
 # A track row: (user_id, event name, properties, timestamp, message_id).
 TrackRow = tuple[str, str, dict[str, Any], datetime, str]
 
-# Rows travel as a JSON array of arrays, the cheapest shape to build in Python:
-# [user_id, name, properties, timestamp, message_id], in two parameters: the rows
-# of people this process knows (known_people) apart, with those people beside
-# them as [user_id, person id, first seen, last seen], so that the statement
-# neither looks them up nor reads their rows. Two row parameters rather than a
-# filter on one: the planner estimates each from its own size, where a filter
-# (or an anti-join) was estimated at one row and turned the joins after it into
-# nested loops over CTEs (a 10,000-row import chunk: seconds instead of 0.2 s).
-_ROWS_FROM_JSON = (
+# Rows travel as a JSON array of arrays, the cheapest shape to build in Python.
+_FROM_JSON = (
     "(SELECT e->>0 AS user_id, e->>1 AS name, e->2 AS properties, "
     "(e->>3)::timestamptz AS ts, e->>4 AS message_id "
-    "FROM jsonb_array_elements(%({param})s::jsonb) AS e)"
-)
-_FROM_JSON = _ROWS_FROM_JSON.format(param="rows") + " AS r"
-_KNOWN_FROM_JSON = (
-    "(SELECT e->>0 AS user_id, (e->>1)::bigint AS id, (e->>2)::timestamptz AS first_seen, "
-    "(e->>3)::timestamptz AS last_seen FROM jsonb_array_elements(%(known)s::jsonb) AS e) AS k"
+    "FROM jsonb_array_elements(%(rows)s::jsonb) AS e) AS r"
 )
 
 
@@ -205,63 +191,34 @@ _QUEUE_SEEN = (
 
 def _track_statement(*, queue_seen: bool, skip_stored: bool) -> str:
     # Only module constants are interpolated; every value is a parameter.
-    # People created by the statement got the batch's range; found and known ones
-    # queue theirs, unless a SeenRangeRebuild widens them from the events
-    # afterwards (CSV import). A known person's range is the one remembered, which
-    # is never wider than the stored one: at worst a widening is queued twice.
-    queued = f", queued AS ({_QUEUE_SEEN.format(people='seen')}) " if queue_seen else " "
+    # People created by the statement got the batch's range; found ones queue theirs,
+    # unless a SeenRangeRebuild widens them from the events afterwards (CSV import).
+    queued = f", queued AS ({_QUEUE_SEEN.format(people='found')}) " if queue_seen else " "
     conflict = "ON CONFLICT (workspace_id, message_id) DO NOTHING " if skip_stored else ""
     return (
         f"WITH r AS MATERIALIZED (SELECT * FROM {_FROM_JSON}), "  # noqa: S608
-        f"known AS MATERIALIZED (SELECT * FROM {_KNOWN_FROM_JSON}), "
         "wanted AS (SELECT user_id, min(ts) AS first, max(ts) AS last FROM r GROUP BY user_id), "
         f"found AS ({_FIND_PEOPLE.format(columns='p.id, p.user_id, p.first_seen, p.last_seen')}), "
-        f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id, first_seen, last_seen')}), "
-        "seen AS (SELECT id, user_id, first_seen, last_seen FROM found UNION ALL "
-        "SELECT id, user_id, first_seen, last_seen FROM known), "
-        "people AS (SELECT id, user_id FROM seen UNION ALL SELECT id, user_id FROM created), "
+        f"created AS ({_CREATE_PEOPLE.format(columns='id, user_id')}), "
+        "people AS (SELECT id, user_id FROM found UNION ALL SELECT id, user_id FROM created), "
         f"ins AS (INSERT INTO {EVENT} "
         "(workspace_id, person_id, name, properties, timestamp, message_id, received_at) "
         "SELECT %(ws)s::bigint, p.id, r.name, r.properties, r.ts, r.message_id, %(received)s "
         # In person order: the (person, timestamp) index then takes its inserts in
         # page order (1M-row import, then with the person foreign-key check too:
         # 27.2 -> 24.4 s of statement time, same machine, alternating runs).
-        "FROM (SELECT * FROM r UNION ALL SELECT * FROM "
-        f"{_ROWS_FROM_JSON.format(param='known_rows')} AS kr) AS r "
-        "JOIN people AS p ON p.user_id = r.user_id ORDER BY p.id, r.ts "
+        "FROM r JOIN people AS p ON p.user_id = r.user_id ORDER BY p.id, r.ts "
         f"{conflict}"
         "RETURNING message_id, person_id, timestamp)"
         f"{queued}"
         # How many events were new, then (flag 1) userIds whose person could not be
         # resolved because a concurrent batch created it after this statement began,
-        # then (flag 2) the person table's size in pages (see _sized_statement),
-        # then (flag 3) what known_people may remember: the people found and created,
-        # and the known ones whose range moved.
-        "SELECT 0, count(*)::text, NULL::bigint, NULL::timestamptz, NULL::timestamptz "
-        "FROM ins UNION ALL "
-        "SELECT 1, w.user_id, NULL, NULL, NULL FROM wanted AS w "
+        # then (flag 2) the person table's size in pages (see _sized_statement).
+        "SELECT 0, count(*)::text FROM ins UNION ALL "
+        "SELECT 1, w.user_id FROM wanted AS w "
         "WHERE NOT EXISTS (SELECT FROM people AS p WHERE p.user_id = w.user_id) UNION ALL "
-        f"SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text, "
-        "NULL, NULL, NULL UNION ALL "
-        f"{_LEARNED if queue_seen else _LEARNED_AS_READ} UNION ALL "
-        "SELECT 3, c.user_id, c.id, c.first_seen, c.last_seen FROM created AS c"
+        f"SELECT 2, (pg_relation_size('{PERSON}') / current_setting('block_size')::int)::text"
     )
-
-
-# The found and known people with their ranges as they will be once what the
-# statement queued for them is folded (known ones only if that moved them)...
-_LEARNED = (
-    "SELECT 3, s.user_id, s.id, "
-    "CASE WHEN m.moves THEN LEAST(s.first_seen, b.first) ELSE s.first_seen END, "
-    "CASE WHEN m.moves THEN GREATEST(s.last_seen, b.last) ELSE s.last_seen END "
-    "FROM seen AS s JOIN (SELECT person_id, min(timestamp) AS first, max(timestamp) AS last "
-    "FROM ins GROUP BY person_id) AS b ON b.person_id = s.id, LATERAL (SELECT "
-    "b.first < s.first_seen OR b.last > s.last_seen + %(resolution)s::interval AS moves) AS m "
-    "WHERE m.moves OR s.id IN (SELECT id FROM found)"
-)
-# ... or the found ones as read, when the statement queues nothing (a CSV import
-# rebuilds the ranges at its end).
-_LEARNED_AS_READ = "SELECT 3, f.user_id, f.id, f.first_seen, f.last_seen FROM found AS f"
 
 
 # (queue_seen, skip_stored) -> statement. Each batch is first sent without
@@ -277,49 +234,21 @@ TRACK_STATEMENTS = {
 }
 
 
-@dataclass(slots=True)
-class TrackPayload:
-    """A batch of track rows as the track statement's parameters."""
+def track_payload(rows: Iterable[TrackRow]) -> str:
+    """Track rows as the JSON parameter of the track statement.
 
-    workspace_id: int
-    rows: str
-    known_rows: str
-    known: str
-    queue_seen: bool
-
-
-def track_payload(
-    workspace_id: int, rows: Sequence[TrackRow], *, queue_seen: bool = True
-) -> TrackPayload:
-    """Track rows as the track statement's parameters.
-
-    The rows of people this process knows (known_people) travel apart, with
-    those people's ids and ranges; set operations and two list comprehensions
-    are all the per-row work here. The CSV import builds the payload in its
-    reader thread, so the thread that talks to PostgreSQL does no per-row work
-    between statements. For a 10,000-row chunk one JSON document measured
-    cheaper than COPY into a staging table (the earlier import path): 300,000
-    rows imported in 11.0 s instead of 11.9 s, the PostgreSQL-side CSV and jsonb
-    parsing of every cell included.
+    The CSV import builds it in its reader thread, so the thread that talks to
+    PostgreSQL does no per-row work between statements. For a 10,000-row chunk
+    one JSON document measured cheaper than COPY into a staging table (the
+    earlier import path): 300,000 rows imported in 11.0 s instead of 11.9 s, the
+    PostgreSQL-side CSV and jsonb parsing of every cell included.
     """
-    people = known_people.of(workspace_id)
-    users = {row[0] for row in rows}
-    known_users = users & people.keys() if people else set()
-    if not known_users:
-        return TrackPayload(workspace_id, _dumps(rows), "[]", "[]", queue_seen)
-    known = [(user_id, *people[user_id]) for user_id in known_users]
-    if len(known_users) == len(users):
-        return TrackPayload(workspace_id, "[]", _dumps(rows), _dumps(known), queue_seen)
-    return TrackPayload(
-        workspace_id,
-        _dumps([row for row in rows if row[0] not in known_users]),
-        _dumps([row for row in rows if row[0] in known_users]),
-        _dumps(known),
-        queue_seen,
-    )
+    return _dumps(list(rows))
 
 
-def write_tracks(*, payload: TrackPayload, received_at: datetime) -> tuple[int, set[str]]:
+def write_tracks(
+    *, workspace_id: int, payload: str, received_at: datetime, queue_seen: bool = True
+) -> tuple[int, set[str]]:
     """Store a `track_payload` in one statement; returns (events stored, unresolved userIds).
 
     Message ids must be distinct. Unresolved userIds lost a creation race with a
@@ -328,41 +257,33 @@ def write_tracks(*, payload: TrackPayload, received_at: datetime) -> tuple[int, 
     seen ranges (the caller rebuilds them, see SeenRangeRebuild).
     """
     params: dict[str, Any] = {
-        "ws": payload.workspace_id,
-        "rows": payload.rows,
-        "known_rows": payload.known_rows,
-        "known": payload.known,
+        "ws": workspace_id,
+        "rows": payload,
         "received": received_at,
         "resolution": LAST_SEEN_RESOLUTION,
     }
     try:
-        result = _run_track_statement(payload.queue_seen, False, params)
+        result = _run_track_statement(queue_seen, False, params)
     except IntegrityError as exc:
         if not isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
             raise
         # A messageId of this batch is stored already (the statement stored nothing).
-        result = _run_track_statement(payload.queue_seen, True, params)
+        result = _run_track_statement(queue_seen, True, params)
     stored = 0
     unresolved: set[str] = set()
-    learned: dict[str, known_people.Entry] = {}
-    for flag, value, person_id, first, last in result:
+    for flag, value in result:
         if flag == 0:
             stored = int(value)
         elif flag == 1:
             unresolved.add(value)
-        elif flag == 2:
-            _note_person_pages(int(value))
         else:
-            learned[value] = (person_id, first, last)
-    if learned:
-        # Known only once committed (at once outside a transaction).
-        transaction.on_commit(lambda: known_people.remember(payload.workspace_id, learned))
+            _note_person_pages(int(value))
     return stored, unresolved
 
 
 def _run_track_statement(
     queue_seen: bool, skip_stored: bool, params: dict[str, Any]
-) -> list[tuple[Any, ...]]:
+) -> list[tuple[int, str]]:
     statement, prepare = _sized_statement(TRACK_STATEMENTS[queue_seen, skip_stored])
     # Inside a transaction the failed attempt must not abort it: a savepoint.
     guard = (

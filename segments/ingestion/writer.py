@@ -109,22 +109,24 @@ def write_track_rows(
     workspace_id: int,
     rows: list[TrackRow],
     received_at: datetime,
-    payload: postgres.TrackPayload | None = None,
+    payload: str | None = None,
     queue_seen: bool = True,
 ) -> int:
     """PostgreSQL, track calls with userIds only: one statement per attempt; events stored.
 
-    `payload` is `postgres.track_payload(workspace_id, rows, queue_seen=...)` when
-    the caller built it already. A failed statement stored nothing and is sent
-    again whole; the rows of people a concurrent batch created mid-statement are
-    sent again on their own.
+    `payload` is `postgres.track_payload(rows)` when the caller built it already.
+    A failed statement stored nothing and is sent again whole; the rows of people
+    a concurrent batch created mid-statement are sent again on their own.
     """
     stored = 0
     for attempt in range(ATTEMPTS):
-        if payload is None:
-            payload = postgres.track_payload(workspace_id, rows, queue_seen=queue_seen)
         try:
-            new, unresolved = postgres.write_tracks(payload=payload, received_at=received_at)
+            new, unresolved = postgres.write_tracks(
+                workspace_id=workspace_id,
+                payload=payload if payload is not None else postgres.track_payload(rows),
+                received_at=received_at,
+                queue_seen=queue_seen,
+            )
         except (IntegrityError, DatabaseError):
             if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
                 raise

@@ -140,8 +140,7 @@ def test_events_stream_in_chunks(workspace, monkeypatch):
         return real_messages(**kwargs)
 
     def spy_staged(**kwargs):
-        payload = kwargs["payload"]
-        calls.append(len(json.loads(payload.rows)) + len(json.loads(payload.known_rows)))
+        calls.append(len(json.loads(kwargs["payload"])))
         return real_staged(**kwargs)
 
     monkeypatch.setattr(importing, "write_messages", spy_messages)
