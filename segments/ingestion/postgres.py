@@ -7,7 +7,8 @@ batch size.
 
 `write_tracks` is the hot path: a batch of `track` calls that all carry a
 `userId` is stored by a single statement that finds or creates the people,
-inserts the events `ON CONFLICT (workspace_id, message_id) DO NOTHING` and
+inserts the events (sent again with `ON CONFLICT (workspace_id, message_id) DO
+NOTHING` only if it repeats a stored messageId, see TRACK_STATEMENTS) and
 queues the seen ranges the new events move. Outside a transaction that one
 statement is its own atomic commit, so a batch costs one round trip and one WAL
 flush; durability is unchanged (synchronous_commit stays on). It takes no
