@@ -3,7 +3,7 @@
 Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/motive).
 Creates and drops its own database `<name>_bench_ingest`, runs gunicorn with 2
 workers and the repository's gunicorn.conf.py (GUNICORN_CMD_ARGS overrides it,
-e.g. "-k sync") on 127.0.0.1 only, and stops everything it
+e.g. "-k sync --threads 1") on 127.0.0.1 only, and stops everything it
 started, whatever happens. The clients are lean raw-socket processes (`Client`).
 Bounded: every phase has a time limit. Sizes can be reduced with env vars
 BENCH_EVENTS, BENCH_TRACK_REQUESTS, BENCH_CSV_ROWS.
