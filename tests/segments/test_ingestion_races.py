@@ -114,38 +114,34 @@ def _assert_merged(workspace: Any) -> None:
     ]
 
 
-def test_an_anonymous_event_written_while_its_person_is_merged_follows_the_merge(monkeypatch):
+def _race(monkeypatch, *, first: str, paused_in: tuple[Any, str]) -> None:
+    """`first` ("merge" or "late") runs until it holds the anonymous person, paused in
+    `paused_in`; the other batch then runs into its lock; both finish; nothing is orphaned."""
     _postgres_only()
     workspace = _setup()
-    # The merge holds the anonymous person (locked) when the late event arrives.
-    merge = _Paused(people, "_merge", "merge", monkeypatch)
+    pause = _Paused(*paused_in, first, monkeypatch)
+    items = {"merge": [IDENTIFY], "late": [LATE]}
+    second = "late" if first == "merge" else "merge"
     errors: list = []
-    merging = _run("merge", workspace, [IDENTIFY], errors)
-    assert merge.reached.wait(20)
-    late = _run("late", workspace, [LATE], errors)
+    holder = _run(first, workspace, items[first], errors)
+    assert pause.reached.wait(20)
+    waiter = _run(second, workspace, items[second], errors)
     _wait_for_lock_wait()
-    merge.release.set()
-    merging.join(30)
-    late.join(30)
+    pause.release.set()
+    holder.join(30)
+    waiter.join(30)
     assert errors == []
     _assert_merged(workspace)
+
+
+def test_an_anonymous_event_written_while_its_person_is_merged_follows_the_merge(monkeypatch):
+    # The merge holds the anonymous person (locked) when the late event arrives.
+    _race(monkeypatch, first="merge", paused_in=(people, "_merge"))
 
 
 def test_a_merge_waits_for_a_batch_writing_the_anonymous_persons_events(monkeypatch):
-    _postgres_only()
-    workspace = _setup()
     # The late event's batch holds the anonymous person when the merge arrives.
-    insert = _Paused(writer, "_insert_events", "late", monkeypatch)
-    errors: list = []
-    late = _run("late", workspace, [LATE], errors)
-    assert insert.reached.wait(20)
-    merging = _run("merge", workspace, [IDENTIFY], errors)
-    _wait_for_lock_wait()
-    insert.release.set()
-    late.join(30)
-    merging.join(30)
-    assert errors == []
-    _assert_merged(workspace)
+    _race(monkeypatch, first="late", paused_in=(writer, "_insert_events"))
 
 
 def test_a_resent_track_batch_outside_a_transaction(ingest_key, monkeypatch):
