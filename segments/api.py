@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -29,6 +29,7 @@ from segments.serializers import (
     TrackItemSerializer,
 )
 from workspaces.authentication import ingest_key
+from workspaces.models import ApiKey
 from workspaces.scoping import WorkspaceAPIView
 
 
@@ -44,10 +45,7 @@ def _reject_constant(name: str) -> None:
 
 def _body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 before it is read or parsed when over `limit`."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = declared_size(request.META)
     what = "batch" if limit == MAX_BATCH_BYTES else "item"
     if declared > limit:
         raise PayloadTooLarge(f"The {what} is {declared} bytes; the limit is {limit // 1024} KB.")
@@ -230,57 +228,78 @@ def _result_body(result: IngestResult) -> dict[str, Any]:
     }
 
 
-def ingest_view(view_class: type[IngestBatchApi] | type[_SingleItemApi]) -> Callable[..., Any]:
-    """The URL's view: the common call served directly, everything else by the DRF view.
+class DirectIngestion:
+    """The common ingestion call, stored and answered without DRF's machinery.
 
     Ingestion is the one path that takes hundreds of calls a second, and DRF's
-    request wrapping, authentication, permission and rendering machinery cost
-    about as much CPU as the ingestion itself on a single event. A POST with a
-    usable API key (`ingest_key`) and a body that parses into the expected
-    shape is therefore stored and answered here, by the same functions the DRF
+    request wrapping, authentication, permission and rendering cost about as
+    much CPU as the ingestion itself on a single event. A POST with a usable
+    API key (`ingest_key`) and a body that parses into the expected shape is
+    therefore stored and answered by `answer`, with the same functions the DRF
     view calls. Anything else — another method, no or a bad key, a session, an
     oversized or malformed body, a rejected single item (nothing is stored
-    then) — goes to the DRF view unchanged, which gives the documented error.
+    then) — `answer` declines (None) and the unchanged DRF view serves, which
+    gives the documented error. Two callers: the URL's view (`ingest_view`)
+    and, below Django's middleware, the WSGI route (segments/wsgi.py).
+    """
+
+    headers = (("Allow", "POST, OPTIONS"), ("Vary", "Accept"))
+
+    def __init__(self, view_class: type[IngestBatchApi] | type[_SingleItemApi]) -> None:
+        self.kind = getattr(view_class, "kind", None) or None
+        self.limit = MAX_ITEM_BYTES if self.kind else MAX_BATCH_BYTES
+
+    def key(self, authorization: str, size: int) -> ApiKey | None:
+        """The call's usable ingest key, if its declared size is within the limit."""
+        if size > self.limit:
+            return None
+        return ingest_key(authorization)
+
+    def answer(self, key: ApiKey, body: bytes) -> bytes | None:
+        """The JSON answer once the items are stored, or None to leave the call to DRF."""
+        if len(body) > self.limit:
+            return None
+        try:
+            items = _single_item(body) if self.kind else _batch_items(body)
+        except exceptions.APIException:
+            return None
+        result = ingest_items(workspace=key.workspace, items=items, kind=self.kind, scan=items.scan)
+        if self.kind and result.rejected:
+            return None
+        return orjson.dumps(_result_body(result))
+
+
+def ingest_view(view_class: type[IngestBatchApi] | type[_SingleItemApi]) -> Callable[..., Any]:
+    """The URL's view: `DirectIngestion` for the common call, the DRF view for the rest.
+
     The DRF view also stays what the OpenAPI schema and the URL checks see.
     """
     drf_view = view_class.as_view()
-    kind = getattr(view_class, "kind", None) or None
-    limit = MAX_ITEM_BYTES if kind else MAX_BATCH_BYTES
-    headers = {"Allow": "POST, OPTIONS", "Vary": "Accept"}
+    direct = DirectIngestion(view_class)
 
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST":
-            key = ingest_key(request.headers.get("Authorization", ""))
-            if key is not None and _declared_size(request) <= limit:
-                body = request.body
-                try:
-                    if len(body) > limit:
-                        raise PayloadTooLarge()
-                    items = _single_item(body) if kind else _batch_items(body)
-                except exceptions.APIException:
-                    items = None
-                if items is not None:
-                    result = ingest_items(
-                        workspace=key.workspace, items=items, kind=kind, scan=items.scan
+            key = direct.key(request.headers.get("Authorization", ""), declared_size(request.META))
+            if key is not None:
+                answer = direct.answer(key, request.body)
+                if answer is not None:
+                    return HttpResponse(
+                        answer, content_type="application/json", headers=dict(direct.headers)
                     )
-                    if not (kind and result.rejected):
-                        return HttpResponse(
-                            orjson.dumps(_result_body(result)),
-                            content_type="application/json",
-                            headers=headers,
-                        )
         return drf_view(request, *args, **kwargs)
 
     view.cls = drf_view.cls  # type: ignore[attr-defined]
     view.initkwargs = drf_view.initkwargs  # type: ignore[attr-defined]
     view.view_class = drf_view.view_class  # type: ignore[attr-defined]
     view.view_initkwargs = drf_view.view_initkwargs  # type: ignore[attr-defined]
+    view.direct = direct  # type: ignore[attr-defined]
     view.__doc__ = drf_view.__doc__
     return csrf_exempt(view)
 
 
-def _declared_size(request: HttpRequest) -> int:
+def declared_size(environ: Mapping[str, Any]) -> int:
+    """The request's Content-Length (0 when absent or not a number)."""
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
+        return int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0

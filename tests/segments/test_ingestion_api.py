@@ -12,6 +12,7 @@ from segments.ingestion import fold_seen_ranges
 from segments.models import Account, Event, Person, PersonAlias
 from tests.conftest import bearer_client
 from tests.factories import EventFactory, PersonFactory, WorkspaceFactory, make_api_key
+from tests.routing import routed_bearer_client
 from workspaces.models import KeyScope
 
 BATCH = "/api/v1/ingest/batch"
@@ -46,9 +47,16 @@ def counts() -> tuple[int, int, int, int]:
     )
 
 
-@pytest.fixture
-def client(ingest_key):
-    return bearer_client(ingest_key)
+@pytest.fixture(params=["django", "route"])
+def client(request, ingest_key):
+    """Every test twice: through Django's handler, and through the ingestion route
+    in front of it (segments.wsgi, as config/wsgi.py serves), which must answer the same."""
+    if request.param == "django":
+        yield bearer_client(ingest_key)
+        return
+    client = routed_bearer_client(ingest_key)
+    yield client
+    assert client.handler.declined_successes == [], "the route left good calls to Django"
 
 
 def post_batch(client, batch, **extra):
