@@ -9,12 +9,12 @@ the writer can store without further checks.
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from math import isfinite as _isfinite
 from typing import Any
 
 MAX_ITEM_BYTES = 32 * 1024
@@ -64,9 +64,13 @@ def _bad_chars(value: str) -> bool:
 
 def _identifier(value: Any, key: str, scan: bool) -> str | None:
     """An id may be a string or an integer (clients send both); empty means absent."""
-    if value is None or value == "":
+    if type(value) is str:  # the common case first
+        if not value:
+            return None
+        text = value
+    elif value is None or value == "":
         return None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         text = value
     elif isinstance(value, int) and not isinstance(value, bool):
         text = str(value)
@@ -82,8 +86,9 @@ def _identifier(value: Any, key: str, scan: bool) -> str | None:
 def _check_container(value: dict[str, Any] | list[Any], depth: int, scan: bool, field: str) -> None:
     """Walk a properties/traits value: depth, finite numbers, and (if scan) bad characters.
 
-    Scalars are checked in the loop, containers by recursion: most values of
-    most events are flat, and this runs for every item of every batch.
+    Scalars are checked in the loop, by exact type (JSON parsers make no
+    subclasses), containers by recursion: most values of most events are flat,
+    and this runs for every item of every batch.
     """
     if depth >= MAX_DEPTH:
         raise ItemError(f"{field} is nested deeper than {MAX_DEPTH} levels.")
@@ -94,13 +99,31 @@ def _check_container(value: dict[str, Any] | list[Any], depth: int, scan: bool, 
     else:
         values = value
     for inner in values:
-        if isinstance(inner, dict | list):
-            _check_container(inner, depth + 1, scan, field)
-        elif isinstance(inner, float):
-            if not math.isfinite(inner):
+        kind = type(inner)
+        if kind is str:
+            if scan and _bad_chars(inner):
+                raise ItemError(f"{field} has a value with a NUL character or invalid Unicode.")
+        elif kind is float:
+            if not _isfinite(inner):
                 raise ItemError(f"{field} has a number out of range.")
-        elif scan and isinstance(inner, str) and _bad_chars(inner):
-            raise ItemError(f"{field} has a value with a NUL character or invalid Unicode.")
+        elif kind is dict or kind is list:
+            _check_container(inner, depth + 1, scan, field)
+        elif kind not in _PLAIN_SCALARS:
+            _check_subclassed(inner, depth, scan, field)
+
+
+# What a JSON parser makes besides str, float, dict and list: nothing to check.
+_PLAIN_SCALARS = frozenset({int, bool, type(None)})
+
+
+def _check_subclassed(value: Any, depth: int, scan: bool, field: str) -> None:
+    """A value of a subclass (callers that build items in Python): checked by isinstance."""
+    if isinstance(value, dict | list):
+        _check_container(value, depth + 1, scan, field)
+    elif isinstance(value, float) and not _isfinite(value):
+        raise ItemError(f"{field} has a number out of range.")
+    elif scan and isinstance(value, str) and _bad_chars(value):
+        raise ItemError(f"{field} has a value with a NUL character or invalid Unicode.")
 
 
 def _object(item: dict[str, Any], key: str, scan: bool) -> dict[str, Any]:

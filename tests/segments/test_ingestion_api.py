@@ -422,6 +422,38 @@ def test_bad_items_are_rejected_with_a_reason_and_nothing_stored(client, item, e
     assert counts() == before
 
 
+class _Props(dict):
+    """Items built in Python (demo data, importers) may hold subclasses of the JSON types."""
+
+
+class _Number(float):
+    pass
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("properties", "error"),
+    [
+        ({"nested": _Props({"n": _Number("inf")})}, "properties has a number out of range."),
+        ({"n": _Number("nan")}, "properties has a number out of range."),
+        (
+            {"s": _Text("a\u0000")},
+            "properties has a value with a NUL character or invalid Unicode.",
+        ),
+        (_Props({"deep": DEEP}), "properties is nested deeper than 8 levels."),
+    ],
+)
+def test_items_built_in_python_are_checked_whatever_their_types(workspace, properties, error):
+    from segments.ingestion import ingest_items
+
+    result = ingest_items(workspace=workspace, items=[{**track("x"), "properties": properties}])
+    assert (result.accepted, result.rejected) == (0, [(0, error)])
+    assert Event.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     "raw,error",
     [
