@@ -150,7 +150,7 @@ def _raw_host(environ: dict[str, Any]) -> str:
         return str(environ["HTTP_HOST"])
     host = str(environ["SERVER_NAME"])
     port = str(environ["SERVER_PORT"])
-    secure_port = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+    secure_port = "443" if is_secure(environ) else "80"
     return host if port == secure_port else f"{host}:{port}"
 
 
