@@ -8,7 +8,7 @@ POST to one of the ingestion URLs directly, through `DirectIngestion` (the
 same code the URL's view runs), when nothing Django's stack would do differs
 for it:
 
-- the Host is one ALLOWED_HOSTS accepts (Django's own `validate_host`);
+- the Host is one ALLOWED_HOSTS accepts (Django's own `get_host()`);
 - no redirect applies (SECURE_SSL_REDIRECT on a plain-HTTP request, PREPEND_WWW);
 - the call carries no cookie (so the session, CSRF, auth and message middleware
   have nothing to read or write) and no user agent DISALLOWED_USER_AGENTS names;
@@ -17,7 +17,7 @@ for it:
 
 Its answer carries the headers the middleware would add: they are made by
 Django's own SecurityMiddleware and XFrameOptionsMiddleware, once per setting
-of `request.is_secure()`. Every other call, and every error answer, goes to
+of `is_secure()`. Every other call, and every error answer, goes to
 Django unchanged (the body already read is handed on). The route switches
 itself off when MIDDLEWARE holds a middleware it does not know (system check
 segments.W001 says which), or when requests are atomic (ATOMIC_REQUESTS).
@@ -37,12 +37,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started, setting_changed
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.http.request import split_domain_port, validate_host
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import resolve, reverse
@@ -97,15 +97,24 @@ def check_ingestion_route(**kwargs: Any) -> list[checks.CheckMessage]:
     ]
 
 
-class _SecureProbe(HttpRequest):
-    """What the header middleware asks of a request: only whether it came over HTTPS."""
+class _EnvironRequest(HttpRequest):
+    """A bare request over a WSGI environ: Django's own answers to `get_host()` and
+    `is_secure()` (proxy headers, forwarded host and port included), without the rest
+    of WSGIRequest (path decoding, body stream)."""
 
-    def __init__(self, secure: bool) -> None:
+    def __init__(self, environ: dict[str, Any]) -> None:
         super().__init__()
-        self.secure = secure
+        self.META = environ
 
-    def is_secure(self) -> bool:
-        return self.secure
+    def _get_scheme(self) -> str:
+        return str(self.META.get("wsgi.url_scheme", "http"))
+
+    def host_allowed(self) -> bool:
+        try:
+            self.get_host()
+        except DisallowedHost:
+            return False
+        return True
 
 
 def _never_called(request: Any) -> HttpResponse:
@@ -116,7 +125,7 @@ def _never_called(request: Any) -> HttpResponse:
 def middleware_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """The headers MIDDLEWARE's header middleware adds to an answer (made by them)."""
     response = HttpResponse(content_type="application/json")
-    probe = _SecureProbe(secure)
+    probe = _EnvironRequest({"wsgi.url_scheme": "https" if secure else "http"})
     for path in settings.MIDDLEWARE:
         middleware = HEADER_MIDDLEWARE.get(path)
         if middleware is not None:
@@ -131,48 +140,15 @@ def _clear_caches(**kwargs: Any) -> None:
 setting_changed.connect(_clear_caches)
 
 
-def is_secure(environ: dict[str, Any]) -> bool:
-    """`HttpRequest.is_secure()` for a WSGI environ (SECURE_PROXY_SSL_HEADER first)."""
-    header = settings.SECURE_PROXY_SSL_HEADER
-    if header:
-        name, secure_value = header
-        value = environ.get(name)
-        if value is not None:
-            return bool(value.split(",", 1)[0].strip() == secure_value)
-    return bool(environ.get("wsgi.url_scheme") == "https")
-
-
-def _raw_host(environ: dict[str, Any]) -> str:
-    """`HttpRequest._get_raw_host()`: the host the request names, before validation."""
-    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
-        return str(environ["HTTP_X_FORWARDED_HOST"])
-    if "HTTP_HOST" in environ:
-        return str(environ["HTTP_HOST"])
-    host = str(environ["SERVER_NAME"])
-    port = str(environ["SERVER_PORT"])
-    secure_port = "443" if is_secure(environ) else "80"
-    return host if port == secure_port else f"{host}:{port}"
-
-
-def host_allowed(environ: dict[str, Any]) -> bool:
-    """Whether `HttpRequest.get_host()` would accept the request's host."""
-    host = _raw_host(environ)
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    domain, _port = split_domain_port(host)
-    return bool(domain) and validate_host(domain, allowed)
-
-
-def _plain(environ: dict[str, Any], path: str) -> bool:
+def _plain(request: _EnvironRequest, path: str) -> bool:
     """Nothing in Django's stack would redirect, refuse or read the call: see the module."""
-    if environ.get("HTTP_COOKIE") or not host_allowed(environ):
+    if request.META.get("HTTP_COOKIE") or not request.host_allowed():
         return False
-    if settings.SECURE_SSL_REDIRECT and not is_secure(environ):
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         exempt = path.lstrip("/")
         if not any(re.search(pattern, exempt) for pattern in settings.SECURE_REDIRECT_EXEMPT):
             return False
-    if settings.PREPEND_WWW and not _raw_host(environ).startswith("www."):
+    if settings.PREPEND_WWW and not request.get_host().startswith("www."):
         return False
     if settings.DISALLOWED_USER_AGENTS:
         return False
@@ -217,15 +193,18 @@ class IngestionRoute:
         if environ.get("REQUEST_METHOD") == "POST":
             path = environ.get("PATH_INFO", "")
             direct = self.routes().get(path)
-            if direct is not None and _plain(environ, path):
-                answer = self._serve(direct, environ, start_response)
-                if answer is not None:
-                    return answer
+            if direct is not None:
+                request = _EnvironRequest(environ)
+                if _plain(request, path):
+                    answer = self._serve(direct, request, start_response)
+                    if answer is not None:
+                        return answer
         return self.application(environ, start_response)
 
     def _serve(
-        self, direct: DirectIngestion, environ: dict[str, Any], start_response: StartResponse
+        self, direct: DirectIngestion, request: _EnvironRequest, start_response: StartResponse
     ) -> Iterable[bytes] | None:
+        environ = request.META
         size = declared_size(environ)
         most = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if most is not None and size > most:
@@ -244,7 +223,7 @@ class IngestionRoute:
                             ("Content-Type", "application/json"),
                             ("Content-Length", str(len(answer))),
                             *direct.headers,
-                            *middleware_headers(is_secure(environ)),
+                            *middleware_headers(request.is_secure()),
                         ],
                     )
                     return _Answer(answer, type(self))
@@ -262,7 +241,7 @@ class IngestionRoute:
     ) -> Iterable[bytes]:
         request = WSGIRequest(environ)
         response: HttpResponseBase = response_for_exception(request, exc)
-        for name, value in middleware_headers(is_secure(environ)):
+        for name, value in middleware_headers(request.is_secure()):
             response.headers.setdefault(name, value)
         response.headers.setdefault("Content-Length", str(len(getattr(response, "content", b""))))
         response._handler_class = type(self)  # type: ignore[attr-defined]

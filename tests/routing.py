@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test.client import ClientHandler
@@ -38,8 +39,6 @@ class RoutedHandler(ClientHandler):
         return _Declined()
 
     def __call__(self, environ: dict[str, Any]) -> Any:
-        from django.core.signals import request_finished, request_started
-
         started: dict[str, Any] = {}
 
         def start_response(status: str, headers: list[tuple[str, str]]) -> None:
