@@ -226,6 +226,15 @@ class CpuMeter:
             for group, members in pids.items()
         }
 
+    def settle(self, limit: float = 30.0) -> None:
+        """Wait until the server's processes are idle (a worker may still be booting)."""
+        deadline = time.time() + limit
+        quiet = 0
+        while quiet < 2 and time.time() < deadline:
+            self.start()
+            time.sleep(0.25)
+            quiet = quiet + 1 if sum(self.stop().values()) < 0.02 else 0
+
 
 def run_clients(
     port: int, key: str, bodies: list[bytes], path: str
@@ -383,6 +392,7 @@ def main() -> int:
         bodies = make_batches(2, EVENTS // BATCH, "a")
         meter = CpuMeter(server.pid, name)
         checkpoint(url)
+        meter.settle()
         meter.start()
         elapsed, latencies, clients = run_clients(
             port, info["ingest_key"], bodies, "/api/v1/ingest/batch"
@@ -414,6 +424,7 @@ def main() -> int:
                     "properties": {"x": i}, "messageId": f"t-{i}"}  # fmt: skip
             singles.append(json.dumps(item).encode())
         checkpoint(url)
+        meter.settle()
         meter.start()
         elapsed, latencies, clients = run_clients(
             port, info["ingest_key"], singles, "/api/v1/ingest/track"

@@ -45,7 +45,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.urls import resolve, reverse
+from django.urls import get_resolver, resolve, reverse
 
 from segments.api import DirectIngestion, declared_size
 
@@ -253,6 +253,21 @@ class IngestionRoute:
             ],
         )
         return response  # type: ignore[return-value]
+
+
+def load_urlconf(route: IngestionRoute | None = None) -> None:
+    """Import the URLconf, and with it every view module, now rather than in the first request.
+
+    Django loads the URLconf lazily, in a process's first request, and the views
+    import scikit-learn and SciPy (segment clusters and statistics): ~4 s of CPU
+    for the first call each gunicorn worker served (py-spy, 2026-11-29). The
+    entry points call this as a worker boots, so a restart no longer costs the
+    first callers of each worker seconds, and an import error fails the boot
+    instead of that request. With `route`, its route table is built too.
+    """
+    get_resolver().url_patterns  # noqa: B018 - evaluating it imports the URLconf
+    if route is not None:
+        route.routes()
 
 
 def _hand_on(environ: dict[str, Any], body: bytes) -> None:

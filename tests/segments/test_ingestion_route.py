@@ -250,6 +250,30 @@ def test_the_production_entry_point_is_the_route_in_front_of_django():
     assert isinstance(wsgi.application.application, WSGIHandler)
 
 
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_entry_points_load_the_urlconf_as_a_worker_boots(entry_point):
+    """Not in the first request: that took a gunicorn worker ~4 s of CPU (scikit-learn, SciPy)."""
+    probe = (
+        f"import sys, {entry_point} as entry; "
+        "route = getattr(entry.application, '_routes', 'no route'); "
+        "print(sorted(m for m in ('config.urls', 'segments.segment_api', 'sklearn') "
+        "if m in sys.modules), route if route == 'no route' else sorted(route or {}))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120, check=True,
+    )  # fmt: skip
+    loaded, routes = done.stdout.strip().split("] ", 1)
+    assert loaded == "['config.urls', 'segments.segment_api', 'sklearn'"
+    if entry_point == "config.wsgi":
+        assert routes == str(
+            sorted([BATCH, TRACK, "/api/v1/ingest/identify", "/api/v1/ingest/group"])
+        )
+    else:
+        assert routes == "no route"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
