@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -44,11 +45,14 @@ TRACK_REQUESTS = int(os.environ.get("BENCH_TRACK_REQUESTS", "5000"))
 CSV_ROWS = int(os.environ.get("BENCH_CSV_ROWS", "1000000"))
 PHASE_TIMEOUT = 600
 # The import command in a process that reports its own peak memory.
+# The import command in a process that reports its own peak memory and CPU.
 MEASURED_IMPORT = (
     "import resource, sys, django; django.setup(); "
     "from django.core.management import call_command; "
     "call_command('import_events', sys.argv[1], workspace=int(sys.argv[2])); "
-    "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    "usage = resource.getrusage(resource.RUSAGE_SELF); "
+    "print('cpu', usage.ru_utime + usage.ru_stime); "
+    "print('maxrss_kb', usage.ru_maxrss)"
 )
 NAMES = ["Pricing Page Viewed", "Report Created", "Order Completed", "Teammate Invited"]
 
@@ -234,6 +238,39 @@ class CpuMeter:
             self.start()
             time.sleep(0.25)
             quiet = quiet + 1 if sum(self.stop().values()) < 0.02 else 0
+
+
+class BackendSampler:
+    """CPU of the database's PostgreSQL backends while a block runs, sampled every 0.1 s.
+
+    Backends that start during the block count whole. Of those that exit during it
+    (an import's connections close with it), the last 0.1 s may be missed.
+    """
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def _sample(self) -> dict[int, float]:
+        return {pid: _cpu_seconds(pid) for pid in _server_pids(-1, self.database)["db"]}
+
+    def __enter__(self) -> BackendSampler:
+        self.before = self._sample()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.1):
+            self.last.update((pid, cpu) for pid, cpu in self._sample().items() if cpu)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def cpu(self) -> float:
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 def run_clients(
@@ -442,17 +479,21 @@ def main() -> int:
             path = Path(tmp) / "events.csv"
             write_csv(path)
             checkpoint(url)
+            backends = BackendSampler(name)
             start = time.perf_counter()
-            done = subprocess.run(
-                [PY, "-c", MEASURED_IMPORT, str(path), str(info["workspace"])],
-                cwd=ROOT, env=env, check=True, timeout=PHASE_TIMEOUT, capture_output=True,
-                text=True,
-            )  # fmt: skip
+            with backends:
+                done = subprocess.run(
+                    [PY, "-c", MEASURED_IMPORT, str(path), str(info["workspace"])],
+                    cwd=ROOT, env=env, check=True, timeout=PHASE_TIMEOUT, capture_output=True,
+                    text=True,
+                )  # fmt: skip
             seconds = time.perf_counter() - start
             lines = done.stdout.strip().splitlines()
             peak_mb = int(lines[-1].split()[-1]) / 1024
+            own_cpu, db_cpu = float(lines[-2].split()[1]), backends.cpu()
             print(f"(d) import_events: {CSV_ROWS} rows in {seconds:.1f}s "
                   f"({CSV_ROWS / seconds:,.0f} rows/s), peak RSS {peak_mb:.0f} MB")  # fmt: skip
+            print(f"    CPU: import process {own_cpu:.1f} s, PostgreSQL {db_cpu:.1f} s")
             print(f"    {lines[0]}")
     finally:
         if server is not None and server.poll() is None:

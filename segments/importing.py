@@ -7,8 +7,10 @@ next chunk while this one is written: it holds the GIL only while PostgreSQL
 works on the chunk before, so parsing and storing overlap on two cores. The
 reader touches no database and is at most one chunk ahead. On PostgreSQL the
 reader also turns an events chunk into the one JSON parameter of the track
-statement, which stores it whole (ingestion/postgres.py), and the people's
-seen ranges are folded once, at the end of the file, not per chunk. A row
+statement, which stores it whole (ingestion/postgres.py); two writer threads,
+each on a connection of its own, send those chunks, so that PostgreSQL works
+on two at once (outside a transaction only), and the people's seen ranges are
+rebuilt once, at the end of the file, not per chunk. A row
 without a message_id gets one derived
 from its content, which is what makes a re-run of the same file idempotent:
 every row comes back as a duplicate and nothing changes.
@@ -26,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, TextIO
 
 from django.db import DatabaseError, connection
@@ -234,20 +237,24 @@ def _run(
     # Staged chunks queue no seen ranges: the people's ranges are rebuilt once from
     # the import's events at its end (models.SeenRangeRebuild), even if it fails.
     rebuild = postgres.begin_seen_rebuild(workspace_id=workspace.pk) if stage else None
+    # Staged chunks are stored by writer threads on connections of their own, so
+    # PostgreSQL works on two chunks at once; not inside a transaction, whose
+    # uncommitted rows other connections cannot see.
+    writers = _Writers(WRITERS if stage and not connection.in_atomic_block else 0)
+
+    def count(stored: tuple[int, int]) -> None:
+        accepted, sent = stored
+        result.imported += accepted
+        result.duplicates += sent - accepted
+
     try:
         for chunk in _read_ahead(_chunks(reader, width, to_item, stage=stage)):
             for line, reason in chunk.errors:
                 result.add_error(line, reason)
             if chunk.payload is not None:
-                accepted = write_track_rows(
-                    workspace_id=workspace.pk,
-                    rows=chunk.rows,
-                    received_at=chunk.received_at,
-                    payload=chunk.payload,
-                    queue_seen=False,
-                )
-                result.imported += accepted
-                result.duplicates += len(chunk.rows) + chunk.repeats - accepted
+                job = partial(_store_staged, workspace.pk, chunk)
+                for stored in writers.submit(job) if writers.threads else [job()]:
+                    count(stored)
             elif chunk.messages:
                 written = write_messages(
                     workspace_id=workspace.pk,
@@ -256,7 +263,10 @@ def _run(
                 )
                 result.imported += written.accepted
                 result.duplicates += written.duplicates
+        for stored in writers.finish():
+            count(stored)
     except BaseException:
+        writers.abandon()
         if rebuild is not None:
             # What was stored gets its ranges now; if the database is gone too,
             # a fold does it once this connection's lock is released.
@@ -337,6 +347,96 @@ def _validated(
     return _Chunk(
         [], errors, received_at, rows, postgres.track_payload(rows), len(messages) - len(rows)
     )
+
+
+def _store_staged(workspace_id: int, chunk: _Chunk) -> tuple[int, int]:
+    """Store a staged chunk; (events stored, rows sent counting in-chunk repeats)."""
+    accepted = write_track_rows(
+        workspace_id=workspace_id,
+        rows=chunk.rows,
+        received_at=chunk.received_at,
+        payload=chunk.payload,
+        queue_seen=False,
+    )
+    return accepted, len(chunk.rows) + chunk.repeats
+
+
+# Writer threads of an import on PostgreSQL: with the reader thread, two of them
+# keep two cores busy (1M rows: see benchmarks/RESULTS.md, 2026-11-29).
+WRITERS = 2
+
+
+class _Writers:
+    """Threads that each store chunks on a database connection of their own.
+
+    At most one chunk waits for a free thread (memory stays bounded); `submit`
+    blocks while one does, and returns what has finished since. The first
+    failure is raised in the caller, by `submit` or `finish`.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.jobs: queue.Queue[Callable[[], tuple[int, int]] | None] = queue.Queue(1)
+        self.done: queue.Queue[tuple[int, int] | BaseException] = queue.Queue()
+        self.pending = 0
+        self.failed = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"csv-import-writer-{i}", daemon=True)
+            for i in range(count)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        try:
+            while (job := self.jobs.get()) is not None:
+                if self.failed.is_set():
+                    self.done.put(RuntimeError("skipped after a failure"))
+                    continue
+                try:
+                    self.done.put(job())
+                except BaseException as exc:  # raised in the caller
+                    self.done.put(exc)  # ahead of any chunk skipped because of it
+                    self.failed.set()
+        finally:
+            connection.close()  # this thread's own
+
+    def _take(self, *, block: bool) -> list[tuple[int, int]]:
+        taken: list[tuple[int, int]] = []
+        while self.pending:
+            try:
+                item = self.done.get(block=block and not taken)
+            except queue.Empty:
+                break
+            self.pending -= 1
+            if isinstance(item, BaseException):
+                raise item
+            taken.append(item)
+        return taken
+
+    def submit(self, job: Callable[[], tuple[int, int]]) -> list[tuple[int, int]]:
+        self.jobs.put(job)
+        self.pending += 1
+        return self._take(block=False)
+
+    def finish(self) -> list[tuple[int, int]]:
+        """Wait for every chunk submitted; their counts."""
+        taken: list[tuple[int, int]] = []
+        while self.pending:
+            taken += self._take(block=True)
+        self._stop()
+        return taken
+
+    def abandon(self) -> None:
+        """After a failure: let the threads end their chunk and stop, dropping the rest."""
+        self.failed.set()
+        self._stop()
+
+    def _stop(self) -> None:
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+        self.threads = []
 
 
 _DONE = object()

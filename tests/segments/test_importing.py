@@ -402,3 +402,87 @@ def test_a_fold_rebuilds_for_an_import_that_died_but_not_for_a_live_one():
     person.refresh_from_db()
     assert person.first_seen == datetime(2026, 11, 1, tzinfo=UTC)
     assert SeenRangeRebuild.objects.count() == 0
+
+
+def _writer_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name.startswith("csv-import-writer")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_chunks_are_stored_by_two_writers_at_once(monkeypatch):
+    """Each writer on its own connection; people shared by chunks are created once."""
+    import threading
+
+    from django.db import connection
+
+    _postgres_only()
+    workspace = WorkspaceFactory()
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 20)
+    real = importing.write_track_rows
+    backends: set[int] = set()
+    both_busy = threading.Barrier(2, timeout=10)
+
+    def observed(**kwargs):
+        connection.ensure_connection()
+        backend = connection.connection.info.backend_pid
+        if backend not in backends:
+            backends.add(backend)
+            both_busy.wait()  # each writer's first chunk waits for the other's: at once
+        return real(**kwargs)
+
+    monkeypatch.setattr(importing, "write_track_rows", observed)
+    # 400 rows of 30 people in 20 chunks, every person in every chunk, a messageId
+    # repeated across chunks, and a second run of the same file.
+    rows = "".join(
+        f"u_{i % 30},e,2026-11-01T00:{i // 60:02d}:{i % 60:02d}Z,,m-{i}\n" for i in range(400)
+    )
+    text = (
+        "user_id,event,timestamp,properties,message_id\n"
+        + rows
+        + "u_1,e,2026-11-02T00:00:00Z,,m-7\n"
+    )
+    connection.ensure_connection()
+    main_backend = connection.connection.info.backend_pid
+    result = run_events(workspace, text)
+    assert (result.imported, result.duplicates, result.error_count) == (400, 1, 0)
+    assert len(backends) == 2 and main_backend not in backends
+    assert Event.objects.filter(workspace=workspace).count() == 400
+    assert Person.objects.filter(workspace=workspace).count() == 30
+    person = Person.objects.get(workspace=workspace, user_id="u_0")
+    assert person.last_seen == datetime(2026, 11, 1, 0, 6, 30, tzinfo=UTC)
+    again = run_events(workspace, text)
+    assert (again.imported, again.duplicates) == (0, 401)
+    assert _writer_threads() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_s_failure_stops_the_import_and_its_threads(monkeypatch):
+    from segments.models import SeenRangeRebuild
+
+    _postgres_only()
+    workspace = WorkspaceFactory()
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 5)
+    real = postgres.write_tracks
+    calls = []
+
+    def failing(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the disk is full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(postgres, "write_tracks", failing)
+    rows = "".join(f"u_{i % 4},e,2026-11-{1 + i % 28:02d}T00:00:00Z\n" for i in range(200))
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        run_events(workspace, "user_id,event,timestamp\n" + rows)
+    assert _writer_threads() == []
+    # Far fewer chunks were sent than the file has: the rest were dropped.
+    assert len(calls) < 10
+    stored = Event.objects.filter(workspace=workspace)
+    assert stored.count() % 5 == 0 and stored.count() < 200
+    assert SeenRangeRebuild.objects.count() == 0
+    for person in Person.objects.filter(workspace=workspace):
+        times = [e.timestamp for e in stored.filter(person=person)]
+        assert (person.first_seen, person.last_seen) == (min(times), max(times))
