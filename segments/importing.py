@@ -252,8 +252,7 @@ def _run(
             for line, reason in chunk.errors:
                 result.add_error(line, reason)
             if chunk.payload is not None:
-                job = partial(_store_staged, workspace.pk, chunk)
-                for stored in writers.submit(job) if writers.threads else [job()]:
+                for stored in writers.submit(partial(_store_staged, workspace.pk, chunk)):
                     count(stored)
             elif chunk.messages:
                 written = write_messages(
@@ -371,7 +370,8 @@ class _Writers:
 
     At most one chunk waits for a free thread (memory stays bounded); `submit`
     blocks while one does, and returns what has finished since. The first
-    failure is raised in the caller, by `submit` or `finish`.
+    failure is raised in the caller, by `submit` or `finish`. With no threads,
+    `submit` stores the chunk itself, on the caller's connection.
     """
 
     def __init__(self, count: int) -> None:
@@ -414,6 +414,8 @@ class _Writers:
         return taken
 
     def submit(self, job: Callable[[], tuple[int, int]]) -> list[tuple[int, int]]:
+        if not self.threads:
+            return [job()]
         self.jobs.put(job)
         self.pending += 1
         return self._take(block=False)

@@ -312,6 +312,21 @@ def _postgres_only():
         pytest.skip("seen-range rebuilds are PostgreSQL's")
 
 
+def _fail_on_call(monkeypatch, failing_call: int) -> list[int]:
+    """postgres.write_tracks raising on its `failing_call`-th call; returns the calls made."""
+    real = postgres.write_tracks
+    calls: list[int] = []
+
+    def failing(**kwargs):
+        calls.append(1)
+        if len(calls) == failing_call:
+            raise RuntimeError("the disk is full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(postgres, "write_tracks", failing)
+    return calls
+
+
 def test_an_import_queues_no_seen_ranges_and_rebuilds_them_at_its_end(workspace):
     from segments.models import PendingSeenRange, SeenRangeRebuild
 
@@ -335,16 +350,7 @@ def test_an_import_that_fails_midway_still_rebuilds_what_it_stored(workspace, mo
     _postgres_only()
     run_events(workspace, "user_id,event,timestamp\nu_1,e,2026-11-05T00:00:00Z\n")
     monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
-    real = postgres.write_tracks
-    calls = []
-
-    def failing(**kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("the disk is full")
-        return real(**kwargs)
-
-    monkeypatch.setattr(postgres, "write_tracks", failing)
+    _fail_on_call(monkeypatch, 2)
     rows = "u_1,e,2026-11-01T00:00:00Z\nu_1,e,2026-11-20T00:00:00Z\n"
     with pytest.raises(RuntimeError):
         run_events(workspace, "user_id,event,timestamp\n" + rows)
@@ -464,16 +470,7 @@ def test_a_writer_s_failure_stops_the_import_and_its_threads(monkeypatch):
     _postgres_only()
     workspace = WorkspaceFactory()
     monkeypatch.setattr(importing, "CHUNK_ROWS", 5)
-    real = postgres.write_tracks
-    calls = []
-
-    def failing(**kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("the disk is full")
-        return real(**kwargs)
-
-    monkeypatch.setattr(postgres, "write_tracks", failing)
+    calls = _fail_on_call(monkeypatch, 3)
     rows = "".join(f"u_{i % 4},e,2026-11-{1 + i % 28:02d}T00:00:00Z\n" for i in range(200))
     with pytest.raises(RuntimeError, match="the disk is full"):
         run_events(workspace, "user_id,event,timestamp\n" + rows)
