@@ -129,7 +129,7 @@ def generate(name: str, people: int, events: int) -> Any:
     """A workspace with `people` people and `events` events, built in the database."""
     from django.db import connection
 
-    from segments.models import Event, Person
+    from people.models import Event, Person
     from workspaces.models import Workspace
 
     workspace = Workspace.objects.filter(name=name).first()

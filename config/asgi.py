@@ -1,10 +1,10 @@
 import os
 
 from django.core.asgi import get_asgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_asgi_application()
 
-from segments.wsgi import load_urlconf  # noqa: E402
-
-load_urlconf()
+# As in config/wsgi.py: the URLconf loads as the worker boots.
+get_resolver().url_patterns  # noqa: B018

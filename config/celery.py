@@ -17,6 +17,7 @@ app.conf.task_default_queue = "default"
 # calls never starve segment work.
 app.conf.task_routes = {
     "segments.*": {"queue": "segments"},
+    "people.*": {"queue": "ingest"},
     "ingest.*": {"queue": "ingest"},
     "interviews.*": {"queue": "llm"},
     "reports.*": {"queue": "llm"},
@@ -25,7 +26,7 @@ app.conf.task_routes = {
 # Every periodic job lives here, in one place.
 app.conf.beat_schedule = {
     "segments.refresh_due": {"task": "segments.refresh_due", "schedule": 5 * 60},
-    "segments.fold_seen_ranges": {"task": "segments.fold_seen_ranges", "schedule": 60},
+    "people.fold_seen_ranges": {"task": "people.fold_seen_ranges", "schedule": 60},
     "segments.prune_inbound_deliveries": {
         "task": "segments.prune_inbound_deliveries",
         "schedule": 60 * 60,

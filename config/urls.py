@@ -7,11 +7,11 @@ from workspaces.views_errors import bad_request, not_found, server_error
 
 api_v1: list[URLPattern | URLResolver] = [
     # First: the ingestion endpoints take most requests, and URL resolution is in order.
-    path("", include("segments.api_urls")),
+    path("", include("people.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("workspaces.api_urls")),
-    path("", include("segments.segment_api_urls")),
+    path("", include("segments.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("workspaces.urls")),
+    path("", include("people.urls")),
     path("", include("segments.urls")),
     path("", include("studies.urls")),
     path("", include("reports.urls")),

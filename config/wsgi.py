@@ -1,12 +1,11 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-django_application = get_wsgi_application()
+application = get_wsgi_application()
 
-# After Django is set up: the ingestion calls' route in front of Django's handler.
-from segments.wsgi import IngestionRoute, load_urlconf  # noqa: E402
-
-application = IngestionRoute(django_application)
-load_urlconf(application)
+# Import the URLconf (and with it every view, scikit-learn included) as the worker
+# boots, not in its first request; an import error then fails the boot.
+get_resolver().url_patterns  # noqa: B018

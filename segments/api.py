@@ -1,311 +1,223 @@
-"""Ingestion endpoints (Segment spec): thin — limits and JSON parsing, then `ingest_items`."""
+"""Segments API: CRUD, preview, compute, members, overlap and the signed inbound webhook."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import orjson
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
-from rest_framework.negotiation import BaseContentNegotiation
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
-from segments.ingestion import IngestResult, ingest_items
-from segments.ingestion.validation import BAD_ESCAPES, MAX_BATCH_BYTES, MAX_ITEM_BYTES
-from segments.models import Event
+from segments import overlap, rfm, services
+from segments.membership import person_ids_for_user_ids
+from segments.models import Segment, SegmentKind, SegmentMembership
+from segments.rules import preview as rule_preview
 from segments.serializers import (
-    BatchSerializer,
-    ErrorSerializer,
-    GroupItemSerializer,
-    IdentifyItemSerializer,
-    IngestResultSerializer,
-    TrackItemSerializer,
+    ComputeResultSerializer,
+    ComputeSerializer,
+    MembersPushSerializer,
+    OverlapSerializer,
+    PreviewResultSerializer,
+    PreviewSerializer,
+    SegmentCreatedSerializer,
+    SegmentCreateSerializer,
+    SegmentMemberSerializer,
+    SegmentSerializer,
+    SegmentUpdateSerializer,
 )
-from workspaces.authentication import ingest_key
-from workspaces.models import ApiKey
-from workspaces.scoping import WorkspaceAPIView
+from workspaces.scoping import WorkspaceExemptAPIView, WorkspaceViewSet
+from workspaces.services import ServiceError
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
+def _diff(diff: Any) -> dict[str, int]:
+    return {"size": diff.size, "entered": diff.entered, "exited": diff.exited}
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
+class SegmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, WorkspaceViewSet
+):
+    """Behavioral segments of the workspace."""
 
+    queryset = Segment.objects.all().order_by("name", "id")
+    serializer_class = SegmentSerializer
+    filterset_fields = ["kind", "is_active", "parent"]
 
-def _body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 before it is read or parsed when over `limit`."""
-    declared = declared_size(request.META)
-    what = "batch" if limit == MAX_BATCH_BYTES else "item"
-    if declared > limit:
-        raise PayloadTooLarge(f"The {what} is {declared} bytes; the limit is {limit // 1024} KB.")
-    body: bytes = request.body
-    if len(body) > limit:
-        raise PayloadTooLarge(f"The {what} is {len(body)} bytes; the limit is {limit // 1024} KB.")
-    return body
+    @extend_schema(request=SegmentCreateSerializer, responses={201: SegmentCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SegmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        segment = services.segment_create(workspace=self.workspace, **data.validated_data)
+        body = SegmentCreatedSerializer(segment).data
+        if segment.kind != SegmentKind.EXTERNAL:
+            body["webhook_secret"] = None
+        return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=SegmentUpdateSerializer, responses={200: SegmentSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        segment = self.get_object()
+        data = SegmentUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        segment = services.segment_update(segment=segment, **data.validated_data)
+        return Response(SegmentSerializer(segment).data)
 
-# A run of 19 digits could be an integer beyond 64 bits, which orjson would turn
-# into a float (rounding it); JSON allows it and jsonb keeps it exact. Found as
-# 19 zeros once every digit reads as one (a C-speed scan; a regex took 170 us
-# for a 15 KB batch, four times orjson's parse).
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGIT_RUN = b"0" * 19
+    @extend_schema(request=SegmentUpdateSerializer, responses={200: SegmentSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
 
+    @extend_schema(request=PreviewSerializer, responses={200: PreviewResultSerializer})
+    @action(detail=False, methods=["post"], url_path="preview")
+    def preview(self, request: Request) -> Response:
+        """Size and a sample of members of a definition, without saving anything."""
+        data = PreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind, definition = data.validated_data["kind"], data.validated_data["definition"]
+        as_of = data.validated_data["as_of"] or timezone.now()
+        services.validate_segment_definition(
+            workspace=self.workspace, kind=kind, definition=definition
+        )
+        if kind == SegmentKind.RULE:
+            result = rule_preview(definition, workspace=self.workspace, as_of=as_of)
+        elif kind == SegmentKind.RFM:
+            result = rfm.preview(definition, workspace_id=self.workspace.pk, as_of=as_of)
+        elif kind == SegmentKind.STATIC:
+            user_ids = definition.get("user_ids", [])
+            _found, missing = person_ids_for_user_ids(
+                workspace_id=self.workspace.pk, user_ids=user_ids
+            )
+            known = [u for u in dict.fromkeys(user_ids) if u not in set(missing)]
+            result = {"size": len(known), "sample": known[:20]}
+        else:
+            raise ServiceError(
+                f"Preview is available for rule, RFM and static segments, not {kind}."
+            )
+        return Response(result)
 
-def _has_bad_escapes(body: bytes) -> bool:
-    """Whether the raw JSON may encode a NUL or a lone surrogate (see validate_item's scan)."""
-    # Most bodies have no \u escape at all: a C-speed substring test first.
-    return b"\\u" in body and BAD_ESCAPES.search(body) is not None
-
-
-def _parse(body: bytes) -> Any:
-    # orjson parses ~2x faster. What it refuses but JSON allows (numbers beyond a
-    # double, lone surrogate escapes, deep nesting) and what it would round goes
-    # to the standard library, which keeps the item-level errors and exact values.
-    if _LONG_DIGIT_RUN not in body.translate(_DIGITS_AS_ZERO):
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise exceptions.ParseError(f"Malformed JSON body: {exc}") from None
-
-
-def _answer(result: IngestResult) -> Response:
-    return Response(_result_body(result))
-
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Malformed JSON or wrong shape."),
-    401: OpenApiResponse(ErrorSerializer, description="Missing or unknown API key."),
-    413: OpenApiResponse(ErrorSerializer, description="Batch over 500 KB or item over 32 KB."),
-}
-
-
-class JsonOnlyNegotiation(BaseContentNegotiation):
-    """Ingestion answers JSON whatever the client accepts: no Accept header parsing per call."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
-
-
-class IngestBatchApi(WorkspaceAPIView):
-    """Store a Segment-spec batch; valid items are stored even when others are rejected."""
-
-    # These views read request.body themselves (its size is checked before anything
-    # parses it) and never touch request.data; the JSON parser stays for the schema.
-
-    queryset = Event.objects.all()
-    ingest_endpoint = True
-    content_negotiation_class = JsonOnlyNegotiation
+    @extend_schema(request=ComputeSerializer, responses={200: ComputeResultSerializer})
+    @action(detail=True, methods=["post"], url_path="compute")
+    def compute(self, request: Request, pk: str | None = None) -> Response:
+        """Recompute membership now, or as of `as_of`; says who entered and exited."""
+        segment = self.get_object()
+        data = ComputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        diff = services.segment_compute(segment=segment, as_of=data.validated_data["as_of"])
+        return Response(_diff(diff))
 
     @extend_schema(
-        operation_id="ingest_batch",
-        request=BatchSerializer,
-        responses={200: IngestResultSerializer, **ERRORS},
+        methods=["GET"],
+        responses={200: SegmentMemberSerializer(many=True)},
+        description="Current members (paginated); RFM members carry their scores.",
     )
-    def post(self, request: Request) -> Response:
-        items = _batch_items(_body(request, MAX_BATCH_BYTES))
-        return _answer(ingest_items(workspace=self.workspace, items=items, scan=items.scan))
-
-
-class _Items(list[Any]):
-    """Parsed items, and whether their raw JSON needs the per-string NUL/surrogate scan."""
-
-    scan = True
-
-
-def _batch_items(body: bytes) -> _Items:
-    data = _parse(body)
-    items = data.get("batch") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise exceptions.ValidationError({"batch": ['Send a JSON object {"batch": [item, ...]}.']})
-    if len(body) > MAX_ITEM_BYTES:
-        _check_item_sizes(items)
-    sent_at = data.get("sentAt")
-    if sent_at is not None:
-        for item in items:
-            if isinstance(item, dict) and "sentAt" not in item:
-                item["sentAt"] = sent_at
-    parsed = _Items(items)
-    parsed.scan = _has_bad_escapes(body)
-    return parsed
-
-
-def _single_item(body: bytes) -> _Items:
-    item = _parse(body)
-    if not isinstance(item, dict):
-        raise exceptions.ValidationError({"non_field_errors": ["Send one JSON object."]})
-    parsed = _Items([item])
-    parsed.scan = _has_bad_escapes(body)
-    return parsed
-
-
-def _check_item_sizes(items: list[Any]) -> None:
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for index, item in enumerate(items):
-        size = len(encode(item).encode("utf-8", "surrogatepass"))
-        if size > MAX_ITEM_BYTES:
-            raise PayloadTooLarge(
-                f"Item {index} is {size} bytes; the limit per item is {MAX_ITEM_BYTES // 1024} KB."
-            )
-
-
-class _SingleItemApi(WorkspaceAPIView):
-    """One item; answers like the batch, or 400 with the reason when the item is invalid."""
-
-    queryset = Event.objects.all()
-    ingest_endpoint = True
-    content_negotiation_class = JsonOnlyNegotiation
-    kind = ""
-
-    def post(self, request: Request) -> Response:
-        items = _single_item(_body(request, MAX_ITEM_BYTES))
-        result = ingest_items(
-            workspace=self.workspace, items=items, kind=self.kind, scan=items.scan
-        )
-        if result.rejected:
-            raise exceptions.ValidationError({"non_field_errors": [result.rejected[0][1]]})
-        return _answer(result)
-
-
-def _single_schema(kind: str, serializer: type) -> Any:
-    return extend_schema(
-        operation_id=f"ingest_{kind}",
-        request=serializer,
-        responses={200: IngestResultSerializer, **ERRORS},
+    @extend_schema(
+        methods=["POST"],
+        request=MembersPushSerializer,
+        responses={200: ComputeResultSerializer},
+        description="External segments: add and remove members by user id.",
     )
-
-
-class IngestTrackApi(_SingleItemApi):
-    """Record one event (Segment `track`); creates the person if unknown."""
-
-    kind = "track"
-
-    @_single_schema("track", TrackItemSerializer)
-    def post(self, request: Request) -> Response:
-        return super().post(request)
-
-
-class IngestIdentifyApi(_SingleItemApi):
-    """Upsert a person and merge traits, last write wins per key (Segment `identify`)."""
-
-    kind = "identify"
-
-    @_single_schema("identify", IdentifyItemSerializer)
-    def post(self, request: Request) -> Response:
-        return super().post(request)
-
-
-class IngestGroupApi(_SingleItemApi):
-    """Attach a person to an account and merge the account's traits (Segment `group`)."""
-
-    kind = "group"
-
-    @_single_schema("group", GroupItemSerializer)
-    def post(self, request: Request) -> Response:
-        return super().post(request)
-
-
-def _result_body(result: IngestResult) -> dict[str, Any]:
-    return {
-        "accepted": result.accepted,
-        "duplicates": result.duplicates,
-        "rejected": [{"index": i, "error": e} for i, e in result.rejected],
-    }
-
-
-class DirectIngestion:
-    """The common ingestion call, stored and answered without DRF's machinery.
-
-    Ingestion is the one path that takes hundreds of calls a second, and DRF's
-    request wrapping, authentication, permission and rendering cost about as
-    much CPU as the ingestion itself on a single event. A POST with a usable
-    API key (`ingest_key`) and a body that parses into the expected shape is
-    therefore stored and answered by `answer`, with the same functions the DRF
-    view calls. Anything else — another method, no or a bad key, a session, an
-    oversized or malformed body, a rejected single item (nothing is stored
-    then) — `answer` declines (None) and the unchanged DRF view serves, which
-    gives the documented error. Two callers: the URL's view (`ingest_view`)
-    and, below Django's middleware, the WSGI route (segments/wsgi.py).
-    """
-
-    headers = (("Allow", "POST, OPTIONS"), ("Vary", "Accept"))
-
-    def __init__(self, view_class: type[IngestBatchApi] | type[_SingleItemApi]) -> None:
-        self.kind = getattr(view_class, "kind", None) or None
-        self.limit = MAX_ITEM_BYTES if self.kind else MAX_BATCH_BYTES
-
-    def key(self, authorization: str, size: int) -> ApiKey | None:
-        """The call's usable ingest key, if its declared size is within the limit."""
-        if size > self.limit:
-            return None
-        return ingest_key(authorization)
-
-    def answer(self, key: ApiKey, body: bytes) -> bytes | None:
-        """The JSON answer once the items are stored, or None to leave the call to DRF."""
-        if len(body) > self.limit:
-            return None
-        try:
-            items = _single_item(body) if self.kind else _batch_items(body)
-        except exceptions.APIException:
-            return None
-        result = ingest_items(workspace=key.workspace, items=items, kind=self.kind, scan=items.scan)
-        if self.kind and result.rejected:
-            return None
-        return orjson.dumps(_result_body(result))
-
-
-def ingest_view(view_class: type[IngestBatchApi] | type[_SingleItemApi]) -> Callable[..., Any]:
-    """The URL's view: `DirectIngestion` for the common call, the DRF view for the rest.
-
-    The DRF view also stays what the OpenAPI schema and the URL checks see.
-    """
-    drf_view = view_class.as_view()
-    direct = DirectIngestion(view_class)
-
-    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    @action(detail=True, methods=["get", "post"], url_path="members")
+    def members(self, request: Request, pk: str | None = None) -> Response:
+        segment = self.get_object()
         if request.method == "POST":
-            key = direct.key(request.headers.get("Authorization", ""), declared_size(request.META))
-            if key is not None:
-                answer = direct.answer(key, request.body)
-                if answer is not None:
-                    return HttpResponse(
-                        answer, content_type="application/json", headers=dict(direct.headers)
-                    )
-        return drf_view(request, *args, **kwargs)
+            data = MembersPushSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            diff = services.segment_members_push(segment=segment, **data.validated_data)
+            return Response(_diff(diff))
+        rows: QuerySet[SegmentMembership] = (
+            SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True)
+            .select_related("person")
+            .order_by("-entered_at", "-id")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SegmentMemberSerializer(page, many=True).data)
 
-    view.cls = drf_view.cls  # type: ignore[attr-defined]
-    view.initkwargs = drf_view.initkwargs  # type: ignore[attr-defined]
-    view.view_class = drf_view.view_class  # type: ignore[attr-defined]
-    view.view_initkwargs = drf_view.view_initkwargs  # type: ignore[attr-defined]
-    view.direct = direct  # type: ignore[attr-defined]
-    view.__doc__ = drf_view.__doc__
-    return csrf_exempt(view)
+    @extend_schema(request=None, responses={200: SegmentCreatedSerializer})
+    @action(detail=True, methods=["post"], url_path="webhook-secret")
+    def webhook_secret(self, request: Request, pk: str | None = None) -> Response:
+        """External segments: issue a new webhook secret (the old one stops working)."""
+        segment = self.get_object()
+        secret = services.segment_webhook_secret_rotate(segment=segment)
+        return Response({**SegmentSerializer(segment).data, "webhook_secret": secret})
+
+    @extend_schema(responses={200: OverlapSerializer})
+    @action(detail=False, methods=["get"], url_path="overlap", pagination_class=None)
+    def overlap(self, request: Request) -> Response:
+        """Pairwise Jaccard overlap of active segments, with merge and playbook warnings."""
+        return Response(overlap.overlap(workspace_id=self.workspace.pk))
 
 
-def declared_size(environ: Mapping[str, Any]) -> int:
-    """The request's Content-Length (0 when absent or not a number)."""
-    try:
-        return int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
+class RawBodyParser(BaseParser):
+    """Leaves the body as bytes: the signature covers the exact bytes sent."""
+
+    media_type = "*/*"
+
+    # The body stays bytes on purpose, hence the narrower return type.
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> bytes:
+        return stream.read() if stream is not None else b""
+
+
+class SegmentWebhookApi(WorkspaceExemptAPIView):
+    """Signed inbound webhook of an external segment (HMAC-SHA256 over `timestamp.body`)."""
+
+    workspace_exempt_reason = (
+        "The segment's webhook secret is the credential; see segments/inbound.py."
+    )
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    parser_classes = [RawBodyParser]
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: ComputeResultSerializer},
+        parameters=[
+            OpenApiParameter("X-Motive-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(
+                "X-Motive-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='"sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>"',
+            ),
+            OpenApiParameter(
+                "action",
+                str,
+                enum=["add", "remove"],
+                description="HubSpot payloads: what the contacts are for.",
+            ),
+            OpenApiParameter(
+                "user_id_property",
+                str,
+                description="HubSpot payloads: the contact property with the user id.",
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        segment = (
+            Segment.objects.filter(pk=pk, kind=SegmentKind.EXTERNAL)
+            .exclude(webhook_secret="")
+            .first()
+        )
+        if segment is None:
+            raise exceptions.NotFound("Not found.")
+        try:
+            diff = services.segment_webhook_receive(
+                segment=segment,
+                timestamp=request.headers.get("X-Motive-Timestamp"),
+                signature=request.headers.get("X-Motive-Signature"),
+                body=request.data if isinstance(request.data, bytes) else b"",
+                action=request.query_params.get("action", "add"),
+                user_id_property=request.query_params.get("user_id_property", "user_id"),
+            )
+        except services.ReplayError as exc:
+            return Response({"error": exc.message, "detail": {"code": "replay"}}, status=409)
+        except services.inbound.SignatureError as exc:
+            return Response({"error": exc.message, "detail": {"code": "bad_signature"}}, status=401)
+        return Response(_diff(diff))

@@ -23,8 +23,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from segments.bulk import insert_ignoring_conflicts
-from segments.models import Person, Segment, SegmentMembership
+from people.bulk import insert_ignoring_conflicts
+from people.models import Person
+from segments.models import Segment, SegmentMembership
 
 MEMBERSHIP = SegmentMembership._meta.db_table
 PERSON = Person._meta.db_table

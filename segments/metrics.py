@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.db.models import Q
 
+from people.models import Event, Person
 from segments.membership import MEMBERSHIP, MembershipDiff
-from segments.models import Event, Person, Segment, SegmentMembership, SegmentSnapshot
+from segments.models import Segment, SegmentMembership, SegmentSnapshot
 from segments.rules.dialects import dialect_for
 from segments.rules.sql import join, param, sql
 from workspaces.models import Workspace

@@ -34,8 +34,9 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from people.models import Event
 from segments.membership import MEMBERSHIP, MembershipDiff, apply_members
-from segments.models import Event, Segment
+from segments.models import Segment
 from segments.rules.dialects import Dialect, dialect_for
 from segments.rules.sql import SQL, join, param, sql
 from workspaces.services import ServiceError

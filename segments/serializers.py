@@ -1,68 +1,118 @@
-"""Input and output shapes of the segments API (ingestion), for validation docs and OpenAPI."""
+"""Input and output shapes of the segments API."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-
-class _ItemBase(serializers.Serializer[None]):
-    userId = serializers.CharField(required=False, help_text="userId or anonymousId is required.")
-    anonymousId = serializers.CharField(required=False)
-    timestamp = serializers.DateTimeField(
-        required=False, help_text="ISO 8601; defaults to the time received."
-    )
-    sentAt = serializers.DateTimeField(
-        required=False,
-        help_text="When the client sent it, by its own clock; corrects clock skew: "
-        "timestamp + (receivedAt - sentAt).",
-    )
-    messageId = serializers.CharField(
-        required=False, help_text="De-duplication key per workspace; generated when absent."
-    )
+from segments.models import Segment, SegmentKind, SegmentMembership
 
 
-class TrackItemSerializer(_ItemBase):
-    event = serializers.CharField(max_length=200)
-    properties = serializers.DictField(required=False)
+class SegmentSerializer(serializers.ModelSerializer[Segment]):
+    class Meta:
+        model = Segment
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "definition",
+            "playbook",
+            "size",
+            "share_of_people",
+            "share_of_revenue",
+            "stability",
+            "computed_at",
+            "is_active",
+            "parent",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
 
 
-class IdentifyItemSerializer(_ItemBase):
-    traits = serializers.DictField(required=False)
-
-
-class GroupItemSerializer(_ItemBase):
-    groupId = serializers.CharField()
-    traits = serializers.DictField(required=False, help_text="The account's traits.")
-
-
-class BatchItemSerializer(_ItemBase):
-    type = serializers.ChoiceField(choices=["identify", "track", "group"])
-    event = serializers.CharField(required=False, help_text="track only.")
-    properties = serializers.DictField(required=False, help_text="track only.")
-    traits = serializers.DictField(required=False, help_text="identify and group.")
-    groupId = serializers.CharField(required=False, help_text="group only.")
-
-
-class BatchSerializer(serializers.Serializer[None]):
-    batch = BatchItemSerializer(many=True)
-    sentAt = serializers.DateTimeField(
-        required=False, help_text="Applies to items that carry no sentAt of their own."
+class SegmentCreatedSerializer(SegmentSerializer):
+    webhook_secret = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="External segments: the HMAC secret of the signed webhook, shown only here.",
     )
 
-
-class RejectedItemSerializer(serializers.Serializer[None]):
-    index = serializers.IntegerField()
-    error = serializers.CharField()
-
-
-class IngestResultSerializer(serializers.Serializer[None]):
-    accepted = serializers.IntegerField(help_text="Items stored by this call.")
-    duplicates = serializers.IntegerField(
-        help_text="Items whose messageId was already stored or repeated in this call."
-    )
-    rejected = RejectedItemSerializer(many=True)
+    class Meta(SegmentSerializer.Meta):
+        fields = [*SegmentSerializer.Meta.fields, "webhook_secret"]
+        read_only_fields = fields
 
 
-class ErrorSerializer(serializers.Serializer[None]):
-    error = serializers.CharField()
-    detail = serializers.DictField()
+class SegmentCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=SegmentKind.choices)
+    definition = serializers.JSONField()
+    playbook = serializers.CharField(allow_blank=True, default="", max_length=5000)
+
+
+class SegmentUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False)
+    definition = serializers.JSONField(required=False)
+    playbook = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    is_active = serializers.BooleanField(required=False)
+
+
+class PreviewSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=SegmentKind.choices, default=SegmentKind.RULE)
+    definition = serializers.JSONField()
+    as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class PreviewResultSerializer(serializers.Serializer[Any]):
+    size = serializers.IntegerField()
+    sample = serializers.ListField(child=serializers.CharField())
+
+
+class ComputeSerializer(serializers.Serializer[Any]):
+    as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ComputeResultSerializer(serializers.Serializer[Any]):
+    size = serializers.IntegerField()
+    entered = serializers.IntegerField()
+    exited = serializers.IntegerField()
+
+
+class SegmentMemberSerializer(serializers.ModelSerializer[SegmentMembership]):
+    user_id = serializers.CharField(source="person.user_id", allow_null=True)
+
+    class Meta:
+        model = SegmentMembership
+        fields = ["user_id", "entered_at", "scores"]
+        read_only_fields = fields
+
+
+class MembersPushSerializer(serializers.Serializer[Any]):
+    add = serializers.ListField(child=serializers.CharField(max_length=255), default=list)
+    remove = serializers.ListField(child=serializers.CharField(max_length=255), default=list)
+
+
+class OverlapSegmentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class OverlapPairSerializer(serializers.Serializer[Any]):
+    a = serializers.IntegerField()
+    b = serializers.IntegerField()
+    intersection = serializers.IntegerField()
+    union = serializers.IntegerField()
+    jaccard = serializers.FloatField()
+
+
+class OverlapWarningSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    segments = serializers.ListField(child=serializers.IntegerField())
+
+
+class OverlapSerializer(serializers.Serializer[Any]):
+    segments = OverlapSegmentSerializer(many=True)
+    pairs = OverlapPairSerializer(many=True)
+    warnings = OverlapWarningSerializer(many=True)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from people.models import Person
 from segments import clusters, inbound, metrics, rfm
 from segments.membership import (
     MembershipDiff,
@@ -17,7 +18,7 @@ from segments.membership import (
     change_members,
     person_ids_for_user_ids,
 )
-from segments.models import InboundDelivery, Person, Segment, SegmentKind
+from segments.models import InboundDelivery, Segment, SegmentKind
 from segments.rules import compile_rule, validate_definition
 from workspaces.models import Workspace
 from workspaces.services import ServiceError

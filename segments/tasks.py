@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from segments import ingestion, jobs, refresh, services
+from segments import jobs, refresh, services
 from segments.models import Segment
 
 
@@ -30,12 +30,6 @@ def refresh_due() -> int:
     for workspace_id in due:
         refresh_workspace.delay(workspace_id=workspace_id)
     return len(due)
-
-
-@shared_task(name="segments.fold_seen_ranges", time_limit=600, soft_time_limit=590)
-def fold_seen_ranges() -> int:
-    """Beat, every minute: apply the people's seen ranges that ingestion queued."""
-    return ingestion.fold_seen_ranges()[0]
 
 
 @shared_task(name="segments.prune_inbound_deliveries", time_limit=120, soft_time_limit=110)

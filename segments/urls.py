@@ -23,9 +23,4 @@ urlpatterns = [
     path("segments/<int:segment_id>/playbook/", views.segment_playbook, name="playbook"),
     path("segments/<int:segment_id>/rename/", views.segment_rename, name="rename"),
     path("segments/<int:segment_id>/active/", views.segment_active, name="active"),
-    path("people/", views.people_list, name="people"),
-    path("people/import/", views.people_import, name="people-import"),
-    path("people/<int:person_id>/", views.person_detail, name="person"),
-    path("accounts/", views.account_list, name="accounts"),
-    path("accounts/<int:account_id>/", views.account_detail, name="account"),
 ]

@@ -12,15 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.utils import timezone
 
-from segments.models import (
-    Account,
-    Event,
-    Person,
-    PersonAlias,
-    Segment,
-    SegmentKind,
-    SegmentMembership,
-)
+from people.models import Account, Event, Person, PersonAlias
+from segments.models import Segment, SegmentKind, SegmentMembership
 from workspaces import services
 from workspaces.models import ApiKey, KeyScope, Membership, Role, Workspace
 

@@ -1,4 +1,4 @@
-"""Ids and event names in the "C" collation on PostgreSQL (segments.fields.IdentifierField).
+"""Ids and event names in the "C" collation on PostgreSQL (people.fields.IdentifierField).
 
 Written out so that each table is altered by one statement (its indexes on
 those columns are rebuilt once, not once per column), and so that SQLite, where
@@ -7,7 +7,7 @@ nothing changes, does not rebuild four tables.
 
 from django.db import migrations
 
-import segments.fields
+import people.fields
 
 # table -> (column, varchar length)
 COLUMNS = {
@@ -45,27 +45,27 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="account",
                     name="group_id",
-                    field=segments.fields.IdentifierField(max_length=255),
+                    field=people.fields.IdentifierField(max_length=255),
                 ),
                 migrations.AlterField(
                     model_name="event",
                     name="message_id",
-                    field=segments.fields.IdentifierField(max_length=255),
+                    field=people.fields.IdentifierField(max_length=255),
                 ),
                 migrations.AlterField(
                     model_name="event",
                     name="name",
-                    field=segments.fields.IdentifierField(max_length=200),
+                    field=people.fields.IdentifierField(max_length=200),
                 ),
                 migrations.AlterField(
                     model_name="person",
                     name="user_id",
-                    field=segments.fields.IdentifierField(blank=True, max_length=255, null=True),
+                    field=people.fields.IdentifierField(blank=True, max_length=255, null=True),
                 ),
                 migrations.AlterField(
                     model_name="personalias",
                     name="anonymous_id",
-                    field=segments.fields.IdentifierField(max_length=255),
+                    field=people.fields.IdentifierField(max_length=255),
                 ),
             ],
         ),

@@ -26,7 +26,8 @@ from typing import Any, ClassVar, Protocol
 from django.db import connections
 from django.utils import timezone
 
-from segments.models import Account, Event, Person, SegmentMembership
+from people.models import Account, Event, Person
+from segments.models import SegmentMembership
 from segments.rules import grammar as g
 from segments.rules.dialects import Dialect, dialect_for
 from segments.rules.predicates import comparison, comparison_holds, filter_predicate, key_predicate

@@ -9,7 +9,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from segments.models import Person
+from people.models import Person
 from segments.rules.compiler import PERSON, compile_rule
 from workspaces.models import Workspace
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from segments.models import Account, Event, Person, Segment, SegmentKind, SegmentMembership
+from people.models import Account, Event, Person
+from segments.models import Segment, SegmentKind, SegmentMembership
 from tests.segments.rules_reference import RefEvent, RefWorld
 from workspaces.models import Workspace
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from people.models import Event, Person
 from segments import services
 from segments.clusters import Feature, fill_undefined
-from segments.models import Event, Person, Segment, SegmentMembership
+from segments.models import Segment, SegmentMembership
 from tests.factories import WorkspaceFactory
 from workspaces.services import ServiceError
 

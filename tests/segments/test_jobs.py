@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from people.models import Event, Person
 from segments import jobs, services
-from segments.models import Event, JobStatus, Person, SegmentComputeJob
+from segments.models import JobStatus, SegmentComputeJob
 from tests.factories import WorkspaceFactory
 from tests.worker import redis_worker
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
+from people.models import Person
 from segments.membership import apply_members, change_members, person_ids_for_user_ids
-from segments.models import Person, Segment, SegmentKind, SegmentMembership
+from segments.models import Segment, SegmentKind, SegmentMembership
 from tests.factories import WorkspaceFactory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from people.models import Event, Person
 from segments import services
-from segments.models import Event, Person, SegmentMembership, SegmentSnapshot
+from segments.models import SegmentMembership, SegmentSnapshot
 from tests.factories import WorkspaceFactory
 
 AS_OF = datetime(2026, 11, 28, tzinfo=UTC)

@@ -9,8 +9,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from people.models import Event, Person
 from segments import refresh, services
-from segments.models import Event, Person, Segment, SegmentMembership, SegmentRefresh
+from segments.models import Segment, SegmentMembership, SegmentRefresh
 from segments.tasks import compute as compute_task
 from tests.factories import WorkspaceFactory
 from tests.worker import redis_worker

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from people.models import Event, Person
 from segments import rfm, services
-from segments.models import Event, Person, SegmentKind, SegmentMembership
+from segments.models import SegmentKind, SegmentMembership
 from tests.factories import WorkspaceFactory
 from workspaces.services import ServiceError
 

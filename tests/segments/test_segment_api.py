@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from people.models import Event, Person
 from segments.inbound import sign
-from segments.models import Event, Person, Segment, SegmentMembership
+from segments.models import Segment, SegmentMembership
 from tests.conftest import bearer_client
 from tests.factories import MembershipFactory, make_api_key
 from workspaces.models import KeyScope, Role

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from people.models import Event, Person
 from segments import services
-from segments.models import Event, Person, Segment, SegmentMembership
+from segments.models import Segment, SegmentMembership
 from tests.factories import WorkspaceFactory
 from workspaces.services import ServiceError
 

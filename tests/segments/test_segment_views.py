@@ -289,7 +289,7 @@ def test_rfm_wizard_creates_scores_and_members_table(browser, workspace, buyers)
     assert scores["tier"] == "Champions"
     page = browser.get(reverse("segments:detail", args=[segment.pk])).content.decode()
     assert ">Tier<" in page and "Champions" in page
-    assert reverse("segments:person", args=[buyers[-1].pk]) in page
+    assert reverse("people:person", args=[buyers[-1].pk]) in page
 
 
 def test_rfm_wizard_without_an_event_shows_the_problem(browser, workspace):
@@ -455,7 +455,7 @@ def test_segment_page_reads_the_rule_and_lists_members(browser, workspace, stall
         "3 or more Pricing Page Viewed in the last 7 days AND NOT "
         "1 or more Teammate Invited in the last 30 days"
     ) in body
-    assert reverse("segments:person", args=[stalled_people[0].pk]) in body
+    assert reverse("people:person", args=[stalled_people[0].pk]) in body
     assert "No playbook yet" in body
     browser.post(reverse("segments:playbook", args=[segment.pk]), {"playbook": "Book a demo"})
     segment.refresh_from_db()

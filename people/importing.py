@@ -1,0 +1,479 @@
+"""CSV import of people and events, streamed through the ingestion write path.
+
+Rows are read in chunks (CHUNK_ROWS) and each chunk goes through the same
+validation and bulk writer as the API, so memory stays flat whatever the file
+size and the rules are the API's. A reader thread parses and validates the
+next chunk while this one is written: it holds the GIL only while PostgreSQL
+works on the chunk before, so parsing and storing overlap on two cores. The
+reader touches no database and is at most one chunk ahead. On PostgreSQL the
+reader also turns an events chunk into the one JSON parameter of the track
+statement, which stores it whole (ingestion/postgres.py); two writer threads,
+each on a connection of its own, send those chunks, so that PostgreSQL works
+on two at once (outside a transaction only), and the people's seen ranges are
+rebuilt once, at the end of the file, not per chunk. A row
+without a message_id gets one derived
+from its content, which is what makes a re-run of the same file idempotent:
+every row comes back as a duplicate and nothing changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, TextIO
+
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from people.ingestion import fold_seen_ranges, postgres
+from people.ingestion.postgres import TrackRow
+from people.ingestion.validation import MAX_ITEM_BYTES, ItemError, Message, validate_item
+from people.ingestion.writer import (
+    first_of_each_message_id,
+    track_rows,
+    write_messages,
+    write_track_rows,
+)
+from workspaces.models import Workspace
+
+CHUNK_ROWS = 10_000
+MAX_STORED_ERRORS = 1000
+EVENT_COLUMNS = ("user_id", "event", "timestamp", "properties", "message_id")
+REQUIRED_EVENT_COLUMNS = ("user_id", "event", "timestamp")
+# API field names in validation messages, as the CSV columns are called.
+_COLUMN_NAMES = (("userId", "user_id"), ("messageId", "message_id"))
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    duplicates: int = 0
+    # (line number, reason); at most MAX_STORED_ERRORS are kept, error_count counts all.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, line: int, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append((line, reason))
+
+
+class RowError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every cell: json.loads with options builds a new one per call.
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
+def _content_id(prefix: str, cells: list[str]) -> str:
+    digest = hashlib.blake2b("\x1f".join(cells).encode("utf-8", "surrogatepass"), digest_size=16)
+    return f"{prefix}:{digest.hexdigest()}"
+
+
+def import_events_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
+    """Import `user_id,event,timestamp,properties,message_id` rows (the last two optional)."""
+    result = ImportResult()
+    reader = csv.reader(file)
+    columns = _header(reader, result, _check_event_header)
+    if columns is None:
+        return result
+    position = {name: columns.index(name) for name in columns}
+
+    def to_item(cells: list[str]) -> dict[str, Any]:
+        return _event_item(cells, position)
+
+    # On PostgreSQL every row (a track with a userId) goes to the track statement
+    # as one JSON parameter per chunk, built by the reader thread (see _run).
+    stage = connection.vendor == "postgresql"
+    _run(workspace, reader, len(columns), to_item, result, stage=stage)
+    return result
+
+
+def import_people_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
+    """Import `user_id` + one column per trait; JSON-looking cells are typed, blanks skipped."""
+    result = ImportResult()
+    reader = csv.reader(file)
+    columns = _header(reader, result, _check_people_header)
+    if columns is None:
+        return result
+    user_index = columns.index("user_id")
+    traits = [(i, name) for i, name in enumerate(columns) if i != user_index]
+    # One time for the whole run: the import is one write, later than what came before.
+    now = timezone.now().isoformat()
+
+    def to_item(cells: list[str]) -> dict[str, Any]:
+        user_id = cells[user_index].strip()
+        if not user_id:
+            raise RowError("user_id is empty.")
+        return {
+            "type": "identify",
+            "userId": user_id,
+            "traits": {name: _typed(cells[i]) for i, name in traits if cells[i] != ""},
+            "timestamp": now,
+            "messageId": _content_id("csv-person", cells),
+        }
+
+    _run(workspace, reader, len(columns), to_item, result)
+    return result
+
+
+def _header(
+    reader: Iterator[list[str]],
+    result: ImportResult,
+    check: Callable[[list[str]], str | None],
+) -> list[str] | None:
+    try:
+        header = next(reader)
+    except StopIteration:
+        result.add_error(1, "The file is empty; the first line must be the header.")
+        return None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        result.add_error(1, f"The header cannot be read: {exc}")
+        return None
+    columns = [name.strip() for name in header]
+    problem = check(columns)
+    if problem is None and len(set(columns)) != len(columns):
+        problem = "The header repeats a column."
+    if problem is not None:
+        result.add_error(1, problem)
+        return None
+    return columns
+
+
+def _check_event_header(columns: list[str]) -> str | None:
+    unknown = [c for c in columns if c not in EVENT_COLUMNS]
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in columns]
+    if unknown or missing:
+        return (
+            f"The header must be {','.join(EVENT_COLUMNS)} (properties and message_id optional); "
+            + (f"unknown: {', '.join(unknown)}" if unknown else f"missing: {', '.join(missing)}")
+            + "."
+        )
+    return None
+
+
+def _check_people_header(columns: list[str]) -> str | None:
+    if "user_id" not in columns:
+        return "The header must have a user_id column, then one column per trait."
+    if any(not name for name in columns):
+        return "Every header column needs a name."
+    return None
+
+
+def _event_item(cells: list[str], position: dict[str, int]) -> dict[str, Any]:
+    def cell(name: str) -> str:
+        index = position.get(name)
+        return cells[index] if index is not None else ""
+
+    user_id, event, timestamp = cell("user_id").strip(), cell("event"), cell("timestamp").strip()
+    if not user_id:
+        raise RowError("user_id is empty.")
+    if not timestamp:
+        raise RowError("timestamp is empty; give the event time in ISO 8601.")
+    raw = cell("properties").strip()
+    properties: Any = {}
+    if raw:
+        try:
+            properties = _decode(raw)
+        except (ValueError, RecursionError):
+            raise RowError("properties is not valid JSON.") from None
+    message_id = cell("message_id").strip() or _content_id("csv", [user_id, event, timestamp, raw])
+    return {
+        "type": "track",
+        "userId": user_id,
+        "event": event,
+        "timestamp": timestamp,
+        "properties": properties,
+        "messageId": message_id,
+    }
+
+
+_JSON_START = frozenset("-0123456789tf[{")
+
+
+def _typed(cell: str) -> Any:
+    """Numbers, booleans, lists and objects written as JSON are typed; the rest stay strings."""
+    if cell[0] not in _JSON_START:
+        return cell
+    try:
+        value = _decode(cell)
+    except (ValueError, RecursionError):
+        return cell
+    if isinstance(value, float) and not math.isfinite(value):
+        return cell
+    return value if isinstance(value, int | float | bool | list | dict) else cell
+
+
+def _run(
+    workspace: Workspace,
+    reader: Any,
+    width: int,
+    to_item: Callable[[list[str]], dict[str, Any]],
+    result: ImportResult,
+    *,
+    stage: bool = False,
+) -> None:
+    """Read, validate and store chunk by chunk; a reader thread works one chunk ahead.
+
+    With `stage`, the reader thread also turns each chunk into the track
+    statement's JSON parameter, so this thread only sends it to PostgreSQL and
+    waits (releasing the GIL for the reader) instead of spending Python time per
+    row between the statements.
+    """
+    # Staged chunks queue no seen ranges: the people's ranges are rebuilt once from
+    # the import's events at its end (models.SeenRangeRebuild), even if it fails.
+    rebuild = postgres.begin_seen_rebuild(workspace_id=workspace.pk) if stage else None
+    # Staged chunks are stored by writer threads on connections of their own, so
+    # PostgreSQL works on two chunks at once; not inside a transaction, whose
+    # uncommitted rows other connections cannot see.
+    writers = _Writers(WRITERS if stage and not connection.in_atomic_block else 0)
+
+    def count(stored: tuple[int, int]) -> None:
+        accepted, sent = stored
+        result.imported += accepted
+        result.duplicates += sent - accepted
+
+    try:
+        for chunk in _read_ahead(_chunks(reader, width, to_item, stage=stage)):
+            for line, reason in chunk.errors:
+                result.add_error(line, reason)
+            if chunk.payload is not None:
+                for stored in writers.submit(partial(_store_staged, workspace.pk, chunk)):
+                    count(stored)
+            elif chunk.messages:
+                written = write_messages(
+                    workspace_id=workspace.pk,
+                    messages=chunk.messages,
+                    received_at=chunk.received_at,
+                )
+                result.imported += written.accepted
+                result.duplicates += written.duplicates
+        for stored in writers.finish():
+            count(stored)
+    except BaseException:
+        writers.abandon()
+        if rebuild is not None:
+            # What was stored gets its ranges now; if the database is gone too,
+            # a fold does it once this connection's lock is released.
+            with contextlib.suppress(DatabaseError):
+                postgres.finish_seen_rebuild(rebuild)
+        raise
+    if rebuild is not None:
+        postgres.finish_seen_rebuild(rebuild)
+    else:
+        # Once for the whole file, not per chunk (see models.PendingSeenRange).
+        fold_seen_ranges()
+    result.errors.sort()
+
+
+@dataclass
+class _Chunk:
+    messages: list[Message]
+    errors: list[tuple[int, str]]
+    received_at: datetime
+    # Staged: the messages as track rows and as the track statement's parameter
+    # (repeats of a messageId dropped, first one kept: `repeats` of them).
+    rows: list[TrackRow] = field(default_factory=list)
+    payload: str | None = None
+    repeats: int = 0
+
+
+def _chunks(
+    reader: Any, width: int, to_item: Callable[[list[str]], dict[str, Any]], *, stage: bool
+) -> Iterator[_Chunk]:
+    """Validated chunks of CHUNK_ROWS rows, with the bad rows' line numbers and reasons."""
+    items: list[tuple[int, dict[str, Any]]] = []
+    errors: list[tuple[int, str]] = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, UnicodeDecodeError) as exc:
+            errors.append((line, f"The file cannot be read past this line: {exc}"))
+            break
+        line = reader.line_num
+        if not any(cells):
+            continue
+        if len(cells) != width:
+            errors.append((line, f"Expected {width} columns, found {len(cells)}."))
+            continue
+        if sum(map(len, cells)) > MAX_ITEM_BYTES:
+            errors.append((line, f"The row is over {MAX_ITEM_BYTES // 1024} KB."))
+            continue
+        try:
+            items.append((line, to_item(cells)))
+        except RowError as exc:
+            errors.append((line, str(exc)))
+        if len(items) >= CHUNK_ROWS:
+            yield _validated(items, errors, stage=stage)
+            items, errors = [], []
+    if items or errors:
+        yield _validated(items, errors, stage=stage)
+
+
+def _validated(
+    items: list[tuple[int, dict[str, Any]]], errors: list[tuple[int, str]], *, stage: bool
+) -> _Chunk:
+    received_at = timezone.now()
+    messages: list[Message] = []
+    for index, (line, item) in enumerate(items):
+        try:
+            messages.append(validate_item(item, index=index, received_at=received_at))
+        except ItemError as exc:
+            reason = str(exc)
+            for api_name, column in _COLUMN_NAMES:
+                reason = reason.replace(api_name, column)
+            errors.append((line, reason))
+    if not stage:
+        return _Chunk(messages, errors, received_at)
+    rows = track_rows(first_of_each_message_id(messages))
+    return _Chunk(
+        [], errors, received_at, rows, postgres.track_payload(rows), len(messages) - len(rows)
+    )
+
+
+def _store_staged(workspace_id: int, chunk: _Chunk) -> tuple[int, int]:
+    """Store a staged chunk; (events stored, rows sent counting in-chunk repeats)."""
+    accepted = write_track_rows(
+        workspace_id=workspace_id,
+        rows=chunk.rows,
+        received_at=chunk.received_at,
+        payload=chunk.payload,
+        queue_seen=False,
+    )
+    return accepted, len(chunk.rows) + chunk.repeats
+
+
+# Writer threads of an import on PostgreSQL: with the reader thread, two of them
+# keep two cores busy (1M rows: see benchmarks/RESULTS.md, 2026-11-29).
+WRITERS = 2
+
+
+class _Writers:
+    """Threads that each store chunks on a database connection of their own.
+
+    At most one chunk waits for a free thread (memory stays bounded); `submit`
+    blocks while one does, and returns what has finished since. The first
+    failure is raised in the caller, by `submit` or `finish`. With no threads,
+    `submit` stores the chunk itself, on the caller's connection.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.jobs: queue.Queue[Callable[[], tuple[int, int]] | None] = queue.Queue(1)
+        self.done: queue.Queue[tuple[int, int] | BaseException] = queue.Queue()
+        self.pending = 0
+        self.failed = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"csv-import-writer-{i}", daemon=True)
+            for i in range(count)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        try:
+            while (job := self.jobs.get()) is not None:
+                if self.failed.is_set():
+                    self.done.put(RuntimeError("skipped after a failure"))
+                    continue
+                try:
+                    self.done.put(job())
+                except BaseException as exc:  # raised in the caller
+                    self.done.put(exc)  # ahead of any chunk skipped because of it
+                    self.failed.set()
+        finally:
+            connection.close()  # this thread's own
+
+    def _take(self, *, block: bool) -> list[tuple[int, int]]:
+        taken: list[tuple[int, int]] = []
+        while self.pending:
+            try:
+                item = self.done.get(block=block and not taken)
+            except queue.Empty:
+                break
+            self.pending -= 1
+            if isinstance(item, BaseException):
+                raise item
+            taken.append(item)
+        return taken
+
+    def submit(self, job: Callable[[], tuple[int, int]]) -> list[tuple[int, int]]:
+        if not self.threads:
+            return [job()]
+        self.jobs.put(job)
+        self.pending += 1
+        return self._take(block=False)
+
+    def finish(self) -> list[tuple[int, int]]:
+        """Wait for every chunk submitted; their counts."""
+        taken: list[tuple[int, int]] = []
+        while self.pending:
+            taken += self._take(block=True)
+        self._stop()
+        return taken
+
+    def abandon(self) -> None:
+        """After a failure: let the threads end their chunk and stop, dropping the rest."""
+        self.failed.set()
+        self._stop()
+
+    def _stop(self) -> None:
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+        self.threads = []
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """Run `chunks` in a thread, one chunk ahead of the consumer (memory stays bounded)."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer has gone
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer(exc)
+
+    thread = threading.Thread(target=produce, name="csv-import-reader", daemon=True)
+    thread.start()
+    try:
+        while (chunk := ready.get()) is not _DONE:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()

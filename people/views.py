@@ -1,0 +1,129 @@
+"""Web UI for people and accounts: thin views over `people.selectors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from people import hooks, selectors
+from people.forms import CsvImportForm
+from workspaces.web import member_required
+
+PEOPLE_PER_PAGE = 50
+EVENTS_PER_PAGE = 50
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any], per_page: int) -> Page:
+    # get_page answers a bad or out-of-range ?page= with the nearest real page, never a 404.
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: tuple[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render in the workspace's time zone; an htmx request aimed at `partial`'s target
+    gets just that fragment."""
+    if partial is not None and request.htmx and request.htmx.target == partial[0]:  # type: ignore[attr-defined]
+        template = partial[1]
+    context.setdefault("nav", "people")
+    with timezone.override(request.workspace.time_zone):  # type: ignore[attr-defined]
+        return render(request, template, context, status=status)
+
+
+def _people_context(request: HttpRequest) -> dict[str, Any]:
+    q = request.GET.get("q", "")
+    query = selectors.parse_people_query(q)
+    people = selectors.person_list(workspace=request.workspace, query=query)  # type: ignore[attr-defined]
+    return {
+        "q": q,
+        "query": query,
+        "page": _page(request, people, PEOPLE_PER_PAGE),
+        "can_import": request.membership.can_write,  # type: ignore[attr-defined]
+    }
+
+
+@member_required()
+def people_list(request: HttpRequest) -> HttpResponse:
+    context = _people_context(request)
+    if context["can_import"]:
+        context["import_form"] = CsvImportForm()
+    return _render(
+        request,
+        "people/people_list.html",
+        context,
+        partial=("people-results", "people/_people_results.html"),
+    )
+
+
+@require_POST
+@member_required(write=True)
+def people_import(request: HttpRequest) -> HttpResponse:
+    """Import an uploaded CSV of people or events, then show what happened, row by row."""
+    form = CsvImportForm(request.POST, request.FILES)
+    result = form.run(workspace=request.workspace) if form.is_valid() else None  # type: ignore[attr-defined]
+    context = _people_context(request) | {"import_form": form, "import_result": result}
+    if result is not None:
+        context["import_form"] = CsvImportForm(initial={"kind": form.cleaned_data["kind"]})
+        context["import_kind"] = form.cleaned_data["kind"]
+    return _render(request, "people/people_list.html", context, status=400 if form.errors else 200)
+
+
+@member_required()
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(workspace=request.workspace, pk=person_id)  # type: ignore[attr-defined]
+    if person is None:
+        raise Http404("No such person in this workspace.")
+    context = {
+        "person": person,
+        "anonymous_ids": selectors.person_anonymous_ids(person=person),
+        "sections": [
+            {"template": section.template, "data": section.context(person)}
+            for section in hooks.person_sections()
+        ],
+        "events": _page(request, selectors.person_events(person=person), EVENTS_PER_PAGE),
+    }
+    return _render(
+        request,
+        "people/person_detail.html",
+        context,
+        partial=("timeline", "people/_timeline.html"),
+    )
+
+
+@member_required()
+def account_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    accounts = selectors.account_list(workspace=request.workspace, search=q)  # type: ignore[attr-defined]
+    context = {"q": q, "page": _page(request, accounts, PEOPLE_PER_PAGE)}
+    return _render(
+        request,
+        "people/account_list.html",
+        context,
+        partial=("account-results", "people/_account_results.html"),
+    )
+
+
+@member_required()
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get(workspace=request.workspace, pk=account_id)  # type: ignore[attr-defined]
+    if account is None:
+        raise Http404("No such account in this workspace.")
+    members = selectors.account_members(account=account)
+    context = {"account": account, "page": _page(request, members, PEOPLE_PER_PAGE)}
+    return _render(
+        request,
+        "people/account_detail.html",
+        context,
+        partial=("account-members", "people/_account_members.html"),
+    )

@@ -1,0 +1,512 @@
+"""Web UI for segments: the list, the rule builder, the wizards and the segment page.
+
+Thin: forms parse, `segments.services` writes, `segments.selectors` and the domain
+modules (`rules.preview`, `rfm`, `overlap`) read.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from people import selectors as people_selectors
+from segments import builder, jobs, rfm, selectors, services
+from segments.forms import (
+    ClusterSegmentForm,
+    ExternalSegmentForm,
+    FeatureFormSet,
+    PlaybookForm,
+    RenameForm,
+    RfmPreviewForm,
+    RfmSegmentForm,
+    RuleSegmentForm,
+    SegmentForm,
+    StaticSegmentForm,
+)
+from segments.models import Segment, SegmentKind
+from segments.overlap import overlap
+from segments.rules import preview as rule_preview
+from segments.templatetags.segment_ui import describe
+from workspaces.services import ServiceError
+from workspaces.web import member_required
+
+MEMBERS_PER_PAGE = 50
+SECRET_SESSION_KEY = "segment-secret-{}"
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    with timezone.override(request.workspace.time_zone):  # type: ignore[attr-defined]
+        return render(request, template, context, status=status)
+
+
+def _segment_or_404(request: HttpRequest, segment_id: int) -> Segment:
+    segment = selectors.segment_get(workspace=request.workspace, pk=segment_id)  # type: ignore[attr-defined]
+    if segment is None:
+        raise Http404("No such segment in this workspace.")
+    return segment
+
+
+def _can_write(request: HttpRequest) -> bool:
+    return bool(request.membership.can_write)  # type: ignore[attr-defined]
+
+
+# --- the list ------------------------------------------------------------------------
+
+
+@member_required()
+def segment_list(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    segments = selectors.segment_list(workspace=workspace)
+    children: dict[int, list[Segment]] = {}
+    for segment in segments:
+        if segment.parent_id is not None:
+            children.setdefault(segment.parent_id, []).append(segment)
+    rows = []
+    for segment in segments:
+        if segment.parent_id is None:
+            rows.append((segment, False))
+            rows.extend((child, True) for child in children.get(segment.pk, []))
+    context = {
+        "rows": rows,
+        "warnings": _merged_warnings(overlap(workspace_id=workspace.pk)["warnings"])
+        if segments
+        else [],
+        "has_people": bool(segments) or people_selectors.workspace_has_people(workspace=workspace),
+        "can_write": _can_write(request),
+    }
+    return _render(request, "segments/segment_list.html", context)
+
+
+def _merged_warnings(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line for all segments without a playbook, so the list stays readable."""
+    bare = [w for w in warnings if w["code"] == "no_playbook"]
+    if len(bare) < 2:
+        return warnings
+    names = [w["message"].split("” has no playbook")[0].lstrip("“") for w in bare]
+    shown = ", ".join(f"“{name}”" for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    merged = {
+        "code": "no_playbook",
+        "message": f"{len(names)} segments have no playbook ({shown}{more}): a segment "
+        "without a decision is taxonomy. Say what the team does for each.",
+        "segments": [i for w in bare for i in w["segments"]],
+    }
+    return [w for w in warnings if w["code"] != "no_playbook"] + [merged]
+
+
+# --- the rule builder ------------------------------------------------------------------
+
+
+def _builder_context(request: HttpRequest, segment: Segment | None) -> dict[str, Any]:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    choices = selectors.segment_choices(
+        workspace=workspace, exclude=segment.pk if segment else None
+    )
+    return {
+        "segment": segment,
+        "templates": builder.TEMPLATES,
+        "vocabulary": builder.vocabulary(),
+        "event_names": people_selectors.event_names(workspace=workspace),
+        "trait_keys": people_selectors.trait_keys(workspace=workspace),
+        "account_trait_keys": people_selectors.account_trait_keys(workspace=workspace),
+        "property_keys": people_selectors.event_property_keys(workspace=workspace),
+        "segment_options": [{"id": s.pk, "name": s.name} for s in choices],
+    }
+
+
+def _save_and_compute(
+    request: HttpRequest, form: SegmentForm, segment: Segment | None = None
+) -> Segment:
+    """Create or change the segment and compute it, all or nothing."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        if segment is None:
+            segment = services.segment_create(
+                workspace=request.workspace,  # type: ignore[attr-defined]
+                name=data["name"],
+                kind=form.kind,
+                definition=data["definition"],
+                playbook=data["playbook"],
+            )
+        else:
+            services.segment_update(
+                segment=segment,
+                name=data["name"],
+                playbook=data["playbook"],
+                definition=data["definition"],
+            )
+        diff = services.segment_compute(segment=segment)
+    messages.success(
+        request,
+        f"Computed: {diff.size:,} member{'s' if diff.size != 1 else ''} "
+        f"({diff.entered:,} entered, {diff.exited:,} exited).",
+    )
+    return segment
+
+
+def _saved_or_none(
+    request: HttpRequest,
+    form: SegmentForm,
+    segment: Segment | None = None,
+    *,
+    definition_field: str | None = None,
+) -> HttpResponse | None:
+    """Save and compute, then redirect to the segment; on a refusal, put the message on
+    the form (beside the name or the definition) and return None to re-render it."""
+    try:
+        saved = _save_and_compute(request, form, segment)
+    except ServiceError as exc:
+        form.add_error("name" if exc.field == "name" else definition_field, exc.message)
+        return None
+    return redirect("segments:detail", segment_id=saved.pk)
+
+
+def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    kwargs = {"workspace": workspace, "segment_id": segment.pk if segment else None}
+    status = 200
+    if request.method == "POST":
+        form = RuleSegmentForm(request.POST, **kwargs)
+        if form.is_valid():
+            saved = _saved_or_none(request, form, segment, definition_field="definition_json")
+            if saved is not None:
+                return saved
+        status = 400
+    elif segment is not None:
+        form = RuleSegmentForm(
+            initial={
+                "name": segment.name,
+                "playbook": segment.playbook,
+                "definition_json": json.dumps(segment.definition, indent=2),
+            },
+            **kwargs,
+        )
+    else:
+        template = builder.TEMPLATES_BY_KEY.get(request.GET.get("template", ""))
+        definition = template["definition"] if template else {"all": []}
+        form = RuleSegmentForm(
+            initial={
+                "name": template["name"] if template else "",
+                "definition_json": json.dumps(definition, indent=2),
+            },
+            **kwargs,
+        )
+    context = _builder_context(request, segment) | {
+        "form": form,
+        "template_key": request.GET.get("template", ""),
+    }
+    return _render(request, "segments/segment_builder.html", context, status=status)
+
+
+@member_required(write=True)
+def segment_new(request: HttpRequest) -> HttpResponse:
+    return _rule_form_view(request, None)
+
+
+@member_required(write=True)
+def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = _segment_or_404(request, segment_id)
+    if segment.kind != SegmentKind.RULE:
+        messages.info(request, "Only rule segments are edited in the builder.")
+        return redirect("segments:detail", segment_id=segment.pk)
+    return _rule_form_view(request, segment)
+
+
+@require_POST
+@member_required()
+def segment_preview(request: HttpRequest) -> HttpResponse:
+    """The builder's live preview: size and sample, or the problem in words. Always 200,
+    so htmx swaps the answer in."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    context: dict[str, Any] = {}
+    text = request.POST.get("definition_json", "").strip()
+    segment_id = request.POST.get("segment_id")
+    try:
+        definition = json.loads(text or "null")
+    except ValueError as exc:
+        context["error"] = f"The JSON is not valid: {getattr(exc, 'msg', exc)}."
+    else:
+        if definition in ({"all": []}, {"any": []}, None):
+            context["blank"] = True
+        else:
+            try:
+                definition = services.validate_segment_definition(
+                    workspace=workspace,
+                    kind=SegmentKind.RULE,
+                    definition=definition,
+                    segment_id=int(segment_id) if segment_id and segment_id.isdigit() else None,
+                )
+                result = rule_preview(definition, workspace=workspace, sample=10)
+            except ServiceError as exc:
+                context["error"] = exc.message
+            else:
+                people = people_selectors.workspace_people_count(workspace=workspace)
+                names = {s.pk: s.name for s in selectors.segment_choices(workspace=workspace)}
+                context |= {
+                    "size": result["size"],
+                    "sample": result["sample"],
+                    "people": people,
+                    "share": result["size"] / people if people else None,
+                    "sentence": describe(definition, names),
+                }
+    return _render(request, "segments/_rule_preview.html", context)
+
+
+# --- RFM -------------------------------------------------------------------------------
+
+
+def _rfm_grid_context(spec: dict[str, Any], grid: dict[tuple[int, int], int]) -> dict[str, Any]:
+    include = set(spec.get("include") or rfm.TIERS)
+    rows: list[dict[str, Any]] = []
+    for r in range(5, 0, -1):
+        cells: list[dict[str, Any]] = []
+        for fm in range(1, 6):
+            tier = rfm.TIER_GRID[r][fm - 1]
+            cells.append({"tier": tier, "count": grid.get((r, fm), 0), "included": tier in include})
+        rows.append({"r": r, "cells": cells})
+    total = sum(grid.values())
+    included = sum(cell["count"] for row in rows for cell in row["cells"] if cell["included"])
+    return {"grid_rows": rows, "grid_total": total, "grid_included": included}
+
+
+@require_POST
+@member_required()
+def segment_rfm_preview(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    form = RfmPreviewForm(request.POST, workspace=workspace)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        spec = form.cleaned_data["definition"]
+        grid = selectors.rfm_grid(spec, workspace=workspace, as_of=timezone.now())
+        context |= _rfm_grid_context(spec, grid)
+    return _render(request, "segments/_rfm_grid.html", context)
+
+
+@member_required(write=True)
+def segment_rfm_new(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        form: SegmentForm = RfmSegmentForm(request.POST, workspace=workspace)
+        if form.is_valid() and (saved := _saved_or_none(request, form)) is not None:
+            return saved
+        status = 400
+    names = people_selectors.event_names(workspace=workspace)
+    if request.method != "POST":
+        default = "Order Completed" if "Order Completed" in names else ""
+        form = RfmSegmentForm(workspace=workspace, initial={"event": default})
+    context = {"form": form, "event_names": names}
+    return _render(request, "segments/segment_rfm.html", context, status=status)
+
+
+# --- clusters --------------------------------------------------------------------------
+
+
+@member_required(write=True)
+def segment_cluster_new(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    names = people_selectors.event_names(workspace=workspace)
+    status = 200
+    if request.method == "POST":
+        features = FeatureFormSet(request.POST, prefix="features")
+        form = ClusterSegmentForm(request.POST, workspace=workspace, features=features)
+        valid = features.is_valid() and form.is_valid()
+        if valid and (saved := _saved_or_none(request, form)) is not None:
+            return saved
+        status = 400
+    else:
+        features = FeatureFormSet(
+            prefix="features", initial=[{"event": n, "agg": "count"} for n in names[:3]]
+        )
+        form = ClusterSegmentForm(workspace=workspace)
+    context = {
+        "form": form,
+        "features": features,
+        "event_names": names,
+        "property_keys": people_selectors.event_property_keys(workspace=workspace),
+    }
+    return _render(request, "segments/segment_cluster.html", context, status=status)
+
+
+# --- static and external lists ------------------------------------------------------------
+
+
+def _list_form_view(
+    request: HttpRequest, form_class: type[SegmentForm], template: str
+) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, workspace=workspace)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                segment = services.segment_create(
+                    workspace=workspace,
+                    name=data["name"],
+                    kind=form.kind,
+                    definition=data["definition"],
+                    playbook=data["playbook"],
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                _after_list_created(request, segment)
+                return redirect("segments:detail", segment_id=segment.pk)
+        status = 400
+    else:
+        form = form_class(workspace=workspace)
+    return _render(request, template, {"form": form}, status=status)
+
+
+def _after_list_created(request: HttpRequest, segment: Segment) -> None:
+    if segment.kind == SegmentKind.EXTERNAL:
+        # Shown once, on the next page; afterwards only a rotation (API) reveals a secret.
+        request.session[SECRET_SESSION_KEY.format(segment.pk)] = segment.webhook_secret
+        messages.success(request, "Created. Copy the webhook secret now: it is shown once.")
+        return
+    asked = len(segment.definition.get("user_ids", []))
+    missing = asked - segment.size
+    text = f"Created with {segment.size:,} of {asked:,} user ids."
+    if missing:
+        text += f" {missing:,} did not match anyone in this workspace yet."
+    messages.success(request, text)
+
+
+@member_required(write=True)
+def segment_static_new(request: HttpRequest) -> HttpResponse:
+    return _list_form_view(request, StaticSegmentForm, "segments/segment_static.html")
+
+
+@member_required(write=True)
+def segment_external_new(request: HttpRequest) -> HttpResponse:
+    return _list_form_view(request, ExternalSegmentForm, "segments/segment_external.html")
+
+
+# --- the segment page --------------------------------------------------------------------
+
+
+def _children_context(segment: Segment) -> list[dict[str, Any]]:
+    rows = []
+    for child in selectors.segment_children(segment=segment):
+        profile = child.definition.get("profile", {})
+        means = profile.get("means", {})
+        z_scores = profile.get("z_scores", {})
+        rows.append(
+            {
+                "segment": child,
+                "size": profile.get("size", child.size),
+                "share": profile.get("share"),
+                "features": [(label, means[label], z_scores.get(label)) for label in means],
+                "form": RenameForm(initial={"name": child.name}, prefix=f"c{child.pk}"),
+            }
+        )
+    return rows
+
+
+@member_required()
+def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = _segment_or_404(request, segment_id)
+    members = Paginator(selectors.segment_members(segment=segment), MEMBERS_PER_PAGE)
+    secret = request.session.pop(SECRET_SESSION_KEY.format(segment.pk), None)
+    names = {s.pk: s.name for s in selectors.segment_choices(workspace=request.workspace)}  # type: ignore[attr-defined]
+    context = {
+        "segment": segment,
+        "snapshots": selectors.segment_snapshots(segment=segment),
+        "page": members.get_page(request.GET.get("page")),
+        "can_write": _can_write(request),
+        "playbook_form": PlaybookForm(initial={"playbook": segment.playbook}),
+        "sentence": describe(segment.definition, names) if segment.kind == SegmentKind.RULE else "",
+        "children": _children_context(segment)
+        if segment.kind == SegmentKind.CLUSTER and segment.parent_id is None
+        else [],
+        "secret": secret,
+        "webhook_url": request.build_absolute_uri(
+            reverse("segment-webhook", kwargs={"pk": segment.pk})
+        ),
+        "push_url": request.build_absolute_uri(f"/api/v1/segments/{segment.pk}/members"),
+        **_job_context(segment),
+    }
+    return _render(request, "segments/segment_detail.html", context)
+
+
+@require_POST
+@member_required(write=True)
+def segment_compute_view(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """Queue a recompute (a worker runs it); the segment page follows its progress."""
+    segment = _segment_or_404(request, segment_id)
+    user = request.user if request.user.is_authenticated else None
+    jobs.request_compute(segment=segment, requested_by=user)  # type: ignore[arg-type]
+    return redirect("segments:detail", segment_id=segment.pk)
+
+
+# A finished job is still worth a line on the page for this long.
+RECENT_JOB = timedelta(minutes=10)
+
+
+def _job_context(segment: Segment) -> dict[str, Any]:
+    job = jobs.latest_job(segment=segment)
+    recent = job is not None and (
+        not job.is_finished or (job.finished_at and timezone.now() - job.finished_at < RECENT_JOB)
+    )
+    return {"segment": segment, "job": job if recent else None}
+
+
+@member_required()
+def segment_compute_status(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """The job line, polled by htmx while a job is unfinished; reloads the page when done."""
+    segment = _segment_or_404(request, segment_id)
+    context = _job_context(segment)
+    response = render(request, "segments/_compute_job.html", context)
+    job = context["job"]
+    if request.headers.get("HX-Request") and (job is None or job.is_finished):
+        response["HX-Refresh"] = "true"  # fresh size, shares and members
+    return response
+
+
+@require_POST
+@member_required(write=True)
+def segment_playbook(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = _segment_or_404(request, segment_id)
+    form = PlaybookForm(request.POST)
+    if form.is_valid():
+        services.segment_update(segment=segment, playbook=form.cleaned_data["playbook"].strip())
+        messages.success(request, "Playbook saved.")
+    return redirect("segments:detail", segment_id=segment.pk)
+
+
+@require_POST
+@member_required(write=True)
+def segment_rename(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = _segment_or_404(request, segment_id)
+    form = RenameForm(request.POST, prefix=f"c{segment.pk}")
+    if form.is_valid():
+        services.segment_update(segment=segment, name=form.cleaned_data["name"])
+        messages.success(request, f"Renamed to “{segment.name}”.")
+    else:
+        messages.error(request, "A segment needs a name.")
+    target = segment.parent_id or segment.pk
+    return redirect("segments:detail", segment_id=target)
+
+
+@require_POST
+@member_required(write=True)
+def segment_active(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = _segment_or_404(request, segment_id)
+    services.segment_update(segment=segment, is_active=not segment.is_active)
+    messages.success(
+        request, f"“{segment.name}” is {'active' if segment.is_active else 'inactive'} now."
+    )
+    return redirect("segments:detail", segment_id=segment.pk)

@@ -1,0 +1,932 @@
+"""POST /api/v1/ingest/*: Segment-spec ingestion, bad input, de-duplication, merges, limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from people.ingestion import fold_seen_ranges
+from people.models import Account, Event, Person, PersonAlias
+from tests.conftest import bearer_client
+from tests.factories import EventFactory, PersonFactory, WorkspaceFactory, make_api_key
+from workspaces.models import KeyScope
+
+BATCH = "/api/v1/ingest/batch"
+
+
+def track(message_id: str, user_id: str = "u_1", **extra):
+    item = {
+        "type": "track",
+        "userId": user_id,
+        "event": "Pricing Page Viewed",
+        "properties": {"amount": 49.0},
+        "timestamp": "2026-11-02T08:00:00Z",
+        "messageId": message_id,
+    }
+    item.update(extra)
+    return item
+
+
+def identify(message_id: str, user_id: str | None = "u_1", traits=None, ts="2026-11-01T10:00:00Z"):
+    item = {"type": "identify", "traits": traits or {}, "timestamp": ts, "messageId": message_id}
+    if user_id is not None:
+        item["userId"] = user_id
+    return item
+
+
+def counts() -> tuple[int, int, int, int]:
+    return (
+        Event.objects.count(),
+        Person.objects.count(),
+        PersonAlias.objects.count(),
+        Account.objects.count(),
+    )
+
+
+@pytest.fixture
+def client(ingest_key):
+    return bearer_client(ingest_key)
+
+
+def post_batch(client, batch, **extra):
+    return client.post(BATCH, {"batch": batch, **extra}, format="json")
+
+
+def test_batch_stores_identify_and_track(client, workspace):
+    response = post_batch(
+        client,
+        [
+            identify("m-1", traits={"email": "a@x.com", "plan": "pro"}),
+            track("m-2"),
+        ],
+    )
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    person = Person.objects.get(workspace=workspace, user_id="u_1")
+    assert person.traits == {"email": "a@x.com", "plan": "pro"}
+    assert person.first_seen == datetime(2026, 11, 1, 10, tzinfo=UTC)
+    assert person.last_seen == datetime(2026, 11, 2, 8, tzinfo=UTC)
+    event = Event.objects.get(message_id="m-2")
+    assert (event.person_id, event.name, event.properties) == (
+        person.pk,
+        "Pricing Page Viewed",
+        {"amount": 49.0},
+    )
+    assert event.timestamp == datetime(2026, 11, 2, 8, tzinfo=UTC)
+    assert Event.objects.get(message_id="m-1").name == "$identify"
+
+
+def test_track_creates_unknown_people(client, workspace):
+    response = post_batch(client, [track("a", "u_1"), track("b", "u_2"), track("c", "u_2")])
+    assert response.json()["accepted"] == 3
+    assert set(Person.objects.values_list("user_id", flat=True)) == {"u_1", "u_2"}
+    assert Person.objects.get(user_id="u_2").events.count() == 2
+
+
+def test_message_id_repeats_within_a_batch_are_stored_once(client):
+    response = post_batch(client, [track("m-1"), track("m-1"), track("m-2"), track("m-1")])
+    assert response.json() == {"accepted": 2, "duplicates": 2, "rejected": []}
+    assert Event.objects.filter(message_id="m-1").count() == 1
+    assert Event.objects.count() == 2
+
+
+def test_message_id_repeats_across_batches_are_duplicates(client):
+    post_batch(client, [track("m-1"), identify("m-2", traits={"plan": "pro"})])
+    before = counts()
+    response = post_batch(
+        client, [track("m-1"), identify("m-2", traits={"plan": "pro"}), track("m-3")]
+    )
+    assert response.json() == {"accepted": 1, "duplicates": 2, "rejected": []}
+    assert counts() == (before[0] + 1, *before[1:])
+
+
+def _track_statement_attempts(monkeypatch) -> list[bool]:
+    """Records, per track statement sent, whether it skipped stored messageIds."""
+    from people.ingestion import postgres
+
+    attempts: list[bool] = []
+    real = postgres._run_track_statement
+
+    def spy(queue_seen, skip_stored, params):
+        attempts.append(skip_stored)
+        return real(queue_seen, skip_stored, params)
+
+    monkeypatch.setattr(postgres, "_run_track_statement", spy)
+    return attempts
+
+
+def check_resent_track_batch(client, monkeypatch) -> None:
+    """New messageIds: one plain insert. A stored one among them: nothing half-stored."""
+    attempts = _track_statement_attempts(monkeypatch)
+    first = post_batch(client, [track("m-1"), track("m-2", "u_2")])
+    assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert attempts == [False]
+    before = counts()
+    again = post_batch(client, [track("m-3", "u_3"), track("m-2", "u_2"), track("m-4", "u_4")])
+    assert again.json() == {"accepted": 2, "duplicates": 1, "rejected": []}
+    # The plain insert failed on m-2 and left nothing (not u_3's nor u_4's new person).
+    assert attempts == [False, False, True]
+    assert counts() == (before[0] + 2, before[1] + 2, *before[2:])
+    assert sorted(Event.objects.values_list("message_id", flat=True)) == [
+        "m-1",
+        "m-2",
+        "m-3",
+        "m-4",
+    ]
+
+
+def test_a_track_batch_repeating_a_stored_message_id_is_sent_again_skipping_it(client, monkeypatch):
+    """PostgreSQL sends a track batch without ON CONFLICT first (postgres.TRACK_STATEMENTS).
+
+    Inside a transaction (this test's) the failed attempt rolls back to a savepoint;
+    tests/segments/test_ingestion_races.py runs the same outside one.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the single-statement track path is PostgreSQL's")
+    check_resent_track_batch(client, monkeypatch)
+
+
+def test_duplicate_identify_does_not_reapply_traits(client):
+    post_batch(client, [identify("m-1", traits={"plan": "pro"}, ts="2026-11-01T10:00:00Z")])
+    post_batch(client, [identify("m-2", traits={"plan": "free"}, ts="2026-11-02T10:00:00Z")])
+    response = post_batch(
+        client, [identify("m-1", traits={"plan": "pro"}, ts="2026-11-03T10:00:00Z")]
+    )
+    assert response.json()["duplicates"] == 1
+    assert Person.objects.get(user_id="u_1").traits == {"plan": "free"}
+
+
+def test_same_message_id_in_another_workspace_is_not_a_duplicate(client, workspace):
+    other = WorkspaceFactory()
+    EventFactory(person=PersonFactory(workspace=other), message_id="m-1")
+    assert post_batch(client, [track("m-1")]).json()["accepted"] == 1
+    assert Event.objects.get(workspace=workspace).message_id == "m-1"
+
+
+def test_message_id_is_generated_when_absent(client):
+    item = track("x")
+    del item["messageId"]
+    response = post_batch(client, [item, dict(item)])
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert len(set(Event.objects.values_list("message_id", flat=True))) == 2
+
+
+def test_traits_merge_last_write_wins_per_key_by_timestamp(client):
+    post_batch(
+        client,
+        [identify("m-1", traits={"plan": "pro", "seats": 3}, ts="2026-11-05T00:00:00Z")],
+    )
+    # Arrives later but happened earlier: loses on plan, adds the new key.
+    post_batch(
+        client,
+        [identify("m-2", traits={"plan": "free", "email": "a@x.com"}, ts="2026-11-01T00:00:00Z")],
+    )
+    # Happened later: wins on seats.
+    post_batch(client, [identify("m-3", traits={"seats": 5}, ts="2026-11-06T00:00:00Z")])
+    person = Person.objects.get(user_id="u_1")
+    assert person.traits == {"plan": "pro", "seats": 5, "email": "a@x.com"}
+    assert person.trait_times["plan"] == "2026-11-05T00:00:00.000000Z"
+    assert person.trait_times["seats"] == "2026-11-06T00:00:00.000000Z"
+
+
+def test_traits_in_one_batch_apply_in_time_order_not_arrival_order(client):
+    post_batch(
+        client,
+        [
+            identify("m-1", traits={"plan": "enterprise"}, ts="2026-11-03T00:00:00Z"),
+            identify("m-2", traits={"plan": "free"}, ts="2026-11-01T00:00:00Z"),
+        ],
+    )
+    assert Person.objects.get(user_id="u_1").traits == {"plan": "enterprise"}
+
+
+def test_anonymous_events_merge_into_the_identified_person(client, workspace):
+    post_batch(
+        client,
+        [
+            {**track("a-1", None), "anonymousId": "anon-1", "userId": None},
+            {
+                "type": "identify",
+                "anonymousId": "anon-1",
+                "traits": {"referrer": "ad"},
+                "timestamp": "2026-10-30T00:00:00Z",
+                "messageId": "a-2",
+            },
+        ],
+    )
+    anonymous = Person.objects.get(workspace=workspace, user_id=None)
+    assert anonymous.traits == {"referrer": "ad"}
+    post_batch(client, [{**identify("i-1", traits={"plan": "pro"}), "anonymousId": "anon-1"}])
+    person = Person.objects.get(workspace=workspace)  # the anonymous one is gone
+    assert person.user_id == "u_1"
+    assert person.traits == {"referrer": "ad", "plan": "pro"}
+    assert set(person.events.values_list("message_id", flat=True)) == {"a-1", "a-2", "i-1"}
+    assert PersonAlias.objects.get(anonymous_id="anon-1").person_id == person.pk
+    assert person.first_seen == datetime(2026, 10, 30, tzinfo=UTC)
+    # Later anonymous-only events land on the identified person.
+    post_batch(client, [{**track("a-3", None), "anonymousId": "anon-1", "userId": None}])
+    assert Event.objects.get(message_id="a-3").person_id == person.pk
+    assert Person.objects.count() == 1
+
+
+def test_anonymous_and_identify_in_the_same_batch(client, workspace):
+    response = post_batch(
+        client,
+        [
+            {**track("a-1", None), "anonymousId": "anon-9", "userId": None},
+            {**identify("i-1", traits={"plan": "pro"}), "anonymousId": "anon-9"},
+        ],
+    )
+    assert response.json()["accepted"] == 2
+    person = Person.objects.get(workspace=workspace)
+    assert person.user_id == "u_1"
+    assert person.events.count() == 2
+
+
+def test_anonymous_id_of_another_identified_user_is_not_merged(client, workspace):
+    post_batch(client, [{**identify("i-1", "u_1"), "anonymousId": "device-1"}])
+    post_batch(client, [{**identify("i-2", "u_2"), "anonymousId": "device-1"}])
+    assert Person.objects.filter(workspace=workspace).count() == 2
+    assert PersonAlias.objects.get(anonymous_id="device-1").person.user_id == "u_1"
+    assert Event.objects.get(message_id="i-2").person.user_id == "u_2"
+
+
+def test_sent_at_corrects_client_clock_skew(client):
+    received = timezone.now()
+    # The device clock runs two hours behind: it says it sent at received - 2h.
+    sent = received - timedelta(hours=2)
+    happened = sent - timedelta(minutes=5)
+    item = track("m-1", timestamp=happened.isoformat(), sentAt=sent.isoformat())
+    assert post_batch(client, [item]).json()["accepted"] == 1
+    stored = Event.objects.get(message_id="m-1").timestamp
+    expected = received - timedelta(minutes=5)
+    assert abs(stored - expected) < timedelta(seconds=5)
+
+
+def test_batch_level_sent_at_applies_to_items(client):
+    now = timezone.now()
+    item = track("m-1", timestamp="2001-01-01T00:00:00Z")
+    response = post_batch(client, [item], sentAt="2001-01-01T00:05:00Z")
+    assert response.json()["accepted"] == 1
+    stored = Event.objects.get(message_id="m-1").timestamp
+    assert abs(stored - (now - timedelta(minutes=5))) < timedelta(seconds=5)
+
+
+def test_group_attaches_person_to_account_and_merges_traits(client, workspace):
+    group = {
+        "type": "group",
+        "userId": "u_1",
+        "groupId": "acme",
+        "traits": {"name": "Acme", "employees": 50},
+        "timestamp": "2026-11-01T00:00:00Z",
+        "messageId": "g-1",
+    }
+    assert post_batch(client, [group]).json()["accepted"] == 1
+    later = {**group, "messageId": "g-2", "traits": {"employees": 80}}
+    later["timestamp"] = "2026-11-02T00:00:00Z"
+    response = client.post("/api/v1/ingest/group", later, format="json")
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    account = Account.objects.get(workspace=workspace, group_id="acme")
+    assert account.traits == {"name": "Acme", "employees": 80}
+    assert Person.objects.get(user_id="u_1").account_id == account.pk
+    assert Event.objects.get(message_id="g-1").properties == {
+        "groupId": "acme",
+        "traits": {"name": "Acme", "employees": 50},
+    }
+
+
+def test_single_item_endpoints(client, workspace):
+    response = client.post("/api/v1/ingest/track", track("t-1"), format="json")
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    response = client.post("/api/v1/ingest/track", track("t-1"), format="json")
+    assert response.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
+    response = client.post(
+        "/api/v1/ingest/identify", {"userId": "u_1", "traits": {"plan": "pro"}}, format="json"
+    )
+    assert response.status_code == 200
+    assert Person.objects.get(user_id="u_1").traits == {"plan": "pro"}
+
+
+def test_single_item_endpoint_rejects_an_invalid_item_with_400(client):
+    response = client.post("/api/v1/ingest/track", {"userId": "u_1"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "event is required for track and must be a non-empty string."
+    )
+    assert Event.objects.count() == 0
+
+
+DEEP: dict = {}
+_node = DEEP
+for _ in range(10):
+    _node["a"] = {}
+    _node = _node["a"]
+
+
+@pytest.mark.parametrize(
+    "item,error",
+    [
+        ("not an object", "Each item must be a JSON object."),
+        ({**track("x"), "type": "page"}, 'Unknown type "page"; use identify, track or group.'),
+        ({**track("x"), "type": None}, 'Unknown type "NoneType"; use identify, track or group.'),
+        ({**track("x"), "userId": None}, "userId or anonymousId is required."),
+        ({**track("x"), "userId": ""}, "userId or anonymousId is required."),
+        ({**track("x"), "userId": {"a": 1}}, "userId must be a string."),
+        ({**track("x"), "userId": "u" * 256}, "userId is longer than 255 characters."),
+        (
+            {**track("x"), "event": None},
+            "event is required for track and must be a non-empty string.",
+        ),
+        (
+            {**track("x"), "event": 42},
+            "event is required for track and must be a non-empty string.",
+        ),
+        ({**track("x"), "event": "e" * 201}, "event is longer than 200 characters."),
+        (
+            {**track("x"), "event": "$identify"},
+            'event "$identify" is reserved; use identify or group.',
+        ),
+        (
+            {**track("x"), "timestamp": "yesterday"},
+            'timestamp "yesterday" is not ISO 8601, e.g. 2026-11-01T10:00:00Z.',
+        ),
+        (
+            {**track("x"), "timestamp": 1700000000},
+            "timestamp must be an ISO 8601 string, e.g. 2026-11-01T10:00:00Z.",
+        ),
+        (
+            {**track("x"), "timestamp": "1900-01-01T00:00:00Z"},
+            "timestamp is before the year 2000; send the real event time.",
+        ),
+        (
+            {**track("x"), "timestamp": "2999-01-01T00:00:00Z"},
+            "timestamp is more than a day in the future.",
+        ),
+        (
+            {**track("x"), "sentAt": "soon"},
+            'sentAt "soon" is not ISO 8601, e.g. 2026-11-01T10:00:00Z.',
+        ),
+        ({**track("x"), "properties": [1, 2]}, "properties must be a JSON object."),
+        ({**track("x"), "properties": "a=1"}, "properties must be a JSON object."),
+        ({**identify("x"), "traits": 5}, "traits must be a JSON object."),
+        ({**track("x"), "properties": DEEP}, "properties is nested deeper than 8 levels."),
+        (
+            {**track("x"), "properties": {"note": "a\u0000b"}},
+            "properties has a value with a NUL character or invalid Unicode.",
+        ),
+        (
+            {**track("x"), "properties": {"a\u0000": 1}},
+            "properties has a key with a NUL character or invalid Unicode.",
+        ),
+        (
+            {**track("x"), "properties": {"list": [["deep", "x\u0000"]]}},
+            "properties has a value with a NUL character or invalid Unicode.",
+        ),
+        (
+            {**track("x"), "event": "Viewed\u0000"},
+            "event contains a NUL character or invalid Unicode.",
+        ),
+        (
+            {**track("x"), "userId": "u\u0000"},
+            "userId contains a NUL character or invalid Unicode.",
+        ),
+        (
+            {**track("x"), "messageId": "m\u0000"},
+            "messageId contains a NUL character or invalid Unicode.",
+        ),
+        ({"type": "group", "userId": "u_1"}, "groupId is required for group."),
+    ],
+)
+def test_bad_items_are_rejected_with_a_reason_and_nothing_stored(client, item, error):
+    before = counts()
+    response = post_batch(client, [item])
+    assert response.status_code == 200
+    assert response.json() == {
+        "accepted": 0,
+        "duplicates": 0,
+        "rejected": [{"index": 0, "error": error}],
+    }
+    assert counts() == before
+
+
+class _Props(dict):
+    """Items built in Python (demo data, importers) may hold subclasses of the JSON types."""
+
+
+class _Number(float):
+    pass
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("properties", "error"),
+    [
+        ({"nested": _Props({"n": _Number("inf")})}, "properties has a number out of range."),
+        ({"n": _Number("nan")}, "properties has a number out of range."),
+        (
+            {"s": _Text("a\u0000")},
+            "properties has a value with a NUL character or invalid Unicode.",
+        ),
+        (_Props({"deep": DEEP}), "properties is nested deeper than 8 levels."),
+    ],
+)
+def test_items_built_in_python_are_checked_whatever_their_types(workspace, properties, error):
+    from people.ingestion import ingest_items
+
+    result = ingest_items(workspace=workspace, items=[{**track("x"), "properties": properties}])
+    assert (result.accepted, result.rejected) == (0, [(0, error)])
+    assert Event.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "raw,error",
+    [
+        (
+            '{"batch": [{"type": "track", "userId": "u", "event": "e", '
+            '"properties": {"s": "\\ud800"}}]}',
+            "properties has a value with a NUL character or invalid Unicode.",
+        ),
+        (
+            '{"batch": [{"type": "track", "userId": "u", "event": "e", '
+            '"properties": {"n": 1e400}}]}',
+            "properties has a number out of range.",
+        ),
+    ],
+)
+def test_raw_json_the_database_would_refuse_is_rejected_per_item(client, raw, error):
+    response = client.post(BATCH, raw, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["rejected"] == [{"index": 0, "error": error}]
+    assert Event.objects.count() == 0
+
+
+def test_a_batch_mixing_good_and_bad_items_stores_the_good_ones(client):
+    response = post_batch(
+        client,
+        [
+            track("m-1"),
+            {"type": "track"},
+            track("m-2", timestamp="1900-01-01T00:00:00Z"),
+            track("m-3"),
+        ],
+    )
+    body = response.json()
+    assert (body["accepted"], body["duplicates"]) == (2, 0)
+    assert [r["index"] for r in body["rejected"]] == [1, 2]
+    assert set(Event.objects.values_list("message_id", flat=True)) == {"m-1", "m-3"}
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("{not json", "Malformed JSON body"),
+        ('{"batch": [NaN]}', "Malformed JSON body"),
+        (b"\xff\xfe", "Malformed JSON body"),
+        ("", "Malformed JSON body"),
+        # Without their escapes NUL and lone surrogates cannot reach a string
+        # (which is why a body without the escapes skips the per-string scan).
+        (b'{"batch": [{"type": "track", "userId": "u\x00", "event": "E"}]}', "Malformed JSON"),
+        (b'{"batch": [{"type": "track", "userId": "\xed\xa0\x80", "event": "E"}]}', "Malformed"),
+    ],
+)
+def test_non_json_body_is_400(client, body, message):
+    response = client.post(BATCH, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(message)
+    assert counts() == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("body", [[], {"events": []}, {"batch": {"type": "track"}}, "text", 5])
+def test_wrong_top_level_shape_is_400(client, body):
+    response = client.post(BATCH, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == 'batch: Send a JSON object {"batch": [item, ...]}.'
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_empty_batch_is_fine(client):
+    assert post_batch(client, []).json() == {"accepted": 0, "duplicates": 0, "rejected": []}
+
+
+def test_batch_over_500_kb_is_413_and_nothing_stored(client):
+    batch = [track(f"m-{i}", properties={"pad": "x" * 1000}) for i in range(520)]
+    response = post_batch(client, batch)
+    assert response.status_code == 413
+    assert response.json()["detail"] == {"code": "payload_too_large"}
+    assert "500 KB" in response.json()["error"]
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_item_over_32_kb_is_413_and_nothing_stored(client):
+    batch = [track("m-1"), track("m-2", properties={"pad": "x" * 33_000})]
+    response = post_batch(client, batch)
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("Item 1 is ")
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_single_item_over_32_kb_is_413(client):
+    response = client.post(
+        "/api/v1/ingest/track", track("m-1", properties={"pad": "x" * 33_000}), format="json"
+    )
+    assert response.status_code == 413
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_declared_content_length_over_the_limit_is_413_before_reading(client):
+    response = client.post(BATCH, "{}", content_type="application/json", CONTENT_LENGTH="600000")
+    assert response.status_code == 413
+
+
+def test_a_batch_near_the_limit_is_accepted(client):
+    batch = [track(f"m-{i}", properties={"pad": "x" * 1000}) for i in range(400)]
+    response = post_batch(client, batch)
+    assert response.json()["accepted"] == 400
+
+
+@pytest.mark.django_db
+def test_bad_key_is_401():
+    response = bearer_client("mk_nope").post(BATCH, {"batch": []}, format="json")
+    assert response.status_code == 401
+    assert response.json()["error"] == "Unknown API key."
+
+
+@pytest.mark.django_db
+def test_no_key_is_401():
+    from rest_framework.test import APIClient
+
+    response = APIClient().post(BATCH, {"batch": [track("m-1")]}, format="json")
+    assert response.status_code == 401
+    assert Event.objects.count() == 0
+
+
+def test_ingest_key_of_another_workspace_writes_only_there(client, workspace):
+    other = WorkspaceFactory()
+    _, other_key = make_api_key(other, KeyScope.INGEST)
+    PersonFactory(workspace=workspace, user_id="u_1", traits={"plan": "pro"})
+    response = post_batch(
+        bearer_client(other_key), [identify("m-1", traits={"plan": "hacked"}), track("m-2")]
+    )
+    assert response.json()["accepted"] == 2
+    assert Person.objects.get(workspace=workspace, user_id="u_1").traits == {"plan": "pro"}
+    assert not Event.objects.filter(workspace=workspace).exists()
+    assert Event.objects.filter(workspace=other).count() == 2
+
+
+def test_full_key_may_ingest(api):
+    assert post_batch(api, [track("m-1")]).json()["accepted"] == 1
+
+
+def test_ingest_key_is_refused_elsewhere(ingest_key):
+    response = bearer_client(ingest_key).get("/api/v1/workspace/")
+    assert response.status_code == 403
+
+
+def test_get_is_405(client):
+    assert client.get(BATCH).status_code == 405
+
+
+def test_first_and_last_seen_only_widen(client):
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    post_batch(client, [track("m-2", timestamp="2026-11-03T00:00:00Z")])
+    post_batch(client, [track("m-3", timestamp="2026-11-04T00:00:00Z")])
+    fold_seen_ranges()
+    person = Person.objects.get(user_id="u_1")
+    assert person.first_seen == datetime(2026, 11, 3, tzinfo=UTC)
+    assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
+
+
+def test_numeric_user_id_is_stored_as_a_string(client):
+    assert post_batch(client, [track("m-1", 12345)]).json()["accepted"] == 1
+    assert Person.objects.get().user_id == "12345"
+
+
+def test_query_count_does_not_grow_with_the_batch(client, django_assert_max_num_queries):
+    post_batch(client, [track("warm", "u_0")])
+    batch = [track(f"m-{i}", f"u_{i % 40}") for i in range(300)]
+    with django_assert_max_num_queries(12):
+        response = post_batch(client, batch)
+    assert response.json()["accepted"] == 300
+
+
+def test_last_seen_moves_only_past_the_resolution(client):
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    post_batch(client, [track("m-2", timestamp="2026-11-05T00:00:45Z")])
+    fold_seen_ranges()
+    person = Person.objects.get(user_id="u_1")
+    assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
+    post_batch(
+        client,
+        [
+            track("m-3", timestamp="2026-11-05T00:00:50Z"),
+            track("m-4", timestamp="2026-11-05T00:02:00Z"),
+        ],
+    )
+    fold_seen_ranges()
+    person.refresh_from_db()
+    assert person.last_seen == datetime(2026, 11, 5, 0, 2, tzinfo=UTC)
+    assert Event.objects.count() == 4
+
+
+def test_a_batch_inside_the_seen_range_does_not_rewrite_the_person(client):
+    post_batch(
+        client,
+        [
+            track("m-1", timestamp="2026-11-01T00:00:00Z"),
+            track("m-2", timestamp="2026-11-09T00:00:00Z"),
+        ],
+    )
+    before = _row_version("u_1")
+    response = post_batch(client, [track("m-3", timestamp="2026-11-04T00:00:00Z")])
+    assert response.json()["accepted"] == 1
+    assert _row_version("u_1") == before
+    person = Person.objects.get(user_id="u_1")
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 9, tzinfo=UTC),
+    )
+
+
+def test_widened_seen_ranges_are_queued_and_folded_once_per_person(client):
+    """PostgreSQL: a batch writes no existing person row; the fold widens each person once."""
+    from django.db import connection
+
+    from people.models import PendingSeenRange
+
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z"), track("m-2", "u_2")])
+    before = _row_version("u_1")
+    post_batch(client, [track("m-3", timestamp="2026-11-01T00:00:00Z")])
+    post_batch(
+        client,
+        [
+            track("m-4", timestamp="2026-11-09T00:00:00Z"),
+            track("m-5", timestamp="2026-11-02T00:00:00Z"),
+        ],
+    )
+    if connection.vendor != "postgresql":
+        # SQLite writes ranges directly: nothing is queued.
+        assert fold_seen_ranges() == (0, 0)
+    else:
+        assert _row_version("u_1") == before
+        assert PendingSeenRange.objects.count() == 2
+        assert fold_seen_ranges() == (2, 1)
+        assert PendingSeenRange.objects.count() == 0
+        assert _row_version("u_1") != before
+    person = Person.objects.get(user_id="u_1")
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 9, tzinfo=UTC),
+    )
+    # Nothing queued: a fold changes nothing.
+    assert fold_seen_ranges() == (0, 0)
+
+
+def test_the_fold_runs_every_minute_and_skips_people_deleted_since(client, workspace):
+    from config.celery import app
+    from people import tasks
+
+    schedule = app.conf.beat_schedule["people.fold_seen_ranges"]
+    assert (schedule["task"], schedule["schedule"]) == ("people.fold_seen_ranges", 60)
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    post_batch(client, [track("m-2", timestamp="2026-11-01T00:00:00Z")])
+    Person.objects.filter(user_id="u_1").delete()
+    tasks.fold_seen_ranges()
+    assert fold_seen_ranges() == (0, 0)
+    assert Person.objects.count() == 0
+
+
+def _row_version(user_id: str) -> object:
+    """PostgreSQL: the tuple's ctid changes on any UPDATE; SQLite: the row as a whole."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT ctid::text FROM segments_person WHERE user_id = %s", [user_id])
+        else:
+            cursor.execute("SELECT * FROM segments_person WHERE user_id = %s", [user_id])
+        return cursor.fetchone()
+
+
+def test_a_mixed_batch_widens_seen_and_merges_traits(client):
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    response = post_batch(
+        client,
+        [
+            track("m-2", timestamp="2026-11-01T00:00:00Z"),
+            identify("m-3", traits={"plan": "pro"}, ts="2026-11-07T00:00:00Z"),
+            track("m-4", "u_2", timestamp="2026-11-02T00:00:00Z"),
+        ],
+    )
+    assert response.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
+    person = Person.objects.get(user_id="u_1")
+    assert person.traits == {"plan": "pro"}
+    assert (person.first_seen, person.last_seen) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 7, tzinfo=UTC),
+    )
+    assert Person.objects.get(user_id="u_2").events.count() == 1
+
+
+def _prepared_track_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%INSERT INTO segments_event%"],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _person_size_class() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size('segments_person') / current_setting('block_size')::int"
+        )
+        return int(cursor.fetchone()[0]).bit_length()
+
+
+def test_the_track_statement_plan_is_cached_only_while_the_person_table_keeps_its_size(
+    client, workspace
+):
+    """PostgreSQL: a cached plan, re-made whenever segments_person has doubled.
+
+    A generic plan made while the table held a few rows seq-scans it; kept for
+    the connection's life it once cost ~400 ms per batch (benchmarks/RESULTS.md).
+    Session settings stay untouched (plan_cache_mode would re-plan other statements).
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements and plan caching are PostgreSQL's")
+
+    def plan_cache_mode() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    before = plan_cache_mode()
+    for b in range(8):
+        response = post_batch(client, [track(f"m-{b}-{i}", f"u_{b}_{i}") for i in range(3)])
+        assert response.json()["accepted"] == 3
+    # Each execution notes the table's size class; the next one uses its plan.
+    small = _person_size_class()
+    assert post_batch(client, [track("m-8-0", "u_8_0")]).json()["accepted"] == 1
+
+    def markers() -> set[str]:
+        return {s.rsplit("/*", 1)[1] for s in _prepared_track_statements()}
+
+    assert f" person pages < 2^{small} */" in markers()
+    # The table grows to more than twice its size: the next batches get a new plan.
+    # (Earlier tests may have left it large, with dead rows: grow it until it shows.)
+    for round_ in range(12):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO segments_person (workspace_id, user_id, traits, trait_times, "
+                "first_seen, last_seen) SELECT %s, %s || g, '{}', '{}', now(), now() "
+                "FROM generate_series(1, %s) AS g",
+                [workspace.pk, f"bulk_{round_}_", 5000 * 2**round_],
+            )
+        large = _person_size_class()
+        if large > small + 1:
+            break
+    assert large > small + 1
+    for b in range(2):
+        response = post_batch(client, [track(f"n-{b}-{i}", f"u_0_{i}") for i in range(3)])
+        assert response.json()["accepted"] == 3
+    assert f" person pages < 2^{large} */" in markers()
+    # No plan made for a smaller table than the one it now runs on, but for the old ones.
+    assert {int(m.split("^")[1].split()[0]) for m in markers()} <= set(range(large + 1))
+    assert plan_cache_mode() == before
+    assert Event.objects.count() == 31
+
+
+def test_a_new_workspace_finds_its_people_by_the_unique_index(workspace):
+    """PostgreSQL: statistics gathered before a workspace existed say it has no people.
+
+    With Django's index on person.workspace_id the planner then found each userId
+    through that index, filtering every person of the workspace (5.8 ms per userId
+    at 20,000 people; benchmarks/RESULTS.md). Without it the unique index is the choice.
+    """
+    from django.db import connection
+
+    from people.ingestion.postgres import _FIND_PEOPLE
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    newcomer = WorkspaceFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO segments_person (workspace_id, user_id, traits, trait_times, "
+            "first_seen, last_seen) SELECT %s, 'u_' || g, '{}', '{}', now(), now() "
+            "FROM generate_series(1, 20000) AS g",
+            [workspace.pk],
+        )
+        cursor.execute("ANALYZE segments_person")
+        lookup = "WITH wanted AS (SELECT 'u_1' AS user_id) " + _FIND_PEOPLE.format(
+            columns="p.id"
+        ).replace("%(ws)s", str(int(newcomer.pk)))
+        cursor.execute("EXPLAIN " + lookup)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "uniq_person_user_id" in plan, plan
+
+
+def test_deleting_a_workspace_deletes_its_events_without_a_database_constraint(client, workspace):
+    """The event's workspace foreign key has no database constraint (segments/models.py)."""
+    other = WorkspaceFactory()
+    kept = EventFactory(person=PersonFactory(workspace=other), workspace=other)
+    assert post_batch(client, [track("m-1"), track("m-2", "u_2")]).json()["accepted"] == 2
+    workspace.delete()
+    assert list(Event.objects.values_list("id", flat=True)) == [kept.id]
+    assert Person.objects.filter(workspace_id=workspace.pk).count() == 0
+
+
+def test_ids_and_event_names_compare_byte_for_byte(db):
+    """people.fields.IdentifierField: the "C" collation on PostgreSQL, untouched on SQLite."""
+    from django.db import connection
+
+    columns = {
+        ("segments_account", "group_id"),
+        ("segments_event", "message_id"),
+        ("segments_event", "name"),
+        ("segments_person", "user_id"),
+        ("segments_personalias", "anonymous_id"),
+    }
+    if connection.vendor != "postgresql":
+        assert Event._meta.get_field("name").db_parameters(connection)["collation"] is None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_name LIKE 'segments\\_%%' AND collation_name = 'C'"
+        )
+        assert set(cursor.fetchall()) == columns
+
+
+def test_numbers_json_allows_are_stored_exactly(client):
+    """The fast JSON parser would round integers beyond 64 bits; they must come back exact."""
+    big = 123456789012345678901234567890
+    properties = {"big": big, "negative": -(2**70), "small": 7, "price": 49.99}
+    response = post_batch(client, [track("m-1", properties=properties)])
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert Event.objects.get().properties == properties
+
+
+def test_a_usable_call_is_served_without_drf_and_anything_else_by_it(client, monkeypatch):
+    """segments.api.ingest_view: same answers, DRF only where it has something to explain."""
+    from people import api
+
+    drf_calls = []
+    real_batch, real_single = api.IngestBatchApi.post, api._SingleItemApi.post
+
+    def spy_batch(self, request):
+        drf_calls.append("batch")
+        return real_batch(self, request)
+
+    def spy_single(self, request):
+        drf_calls.append("single")
+        return real_single(self, request)
+
+    monkeypatch.setattr(api.IngestBatchApi, "post", spy_batch)
+    monkeypatch.setattr(api._SingleItemApi, "post", spy_single)
+
+    response = post_batch(client, [track("m-1"), {"type": "track", "userId": "u_2"}])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "accepted": 1,
+        "duplicates": 0,
+        "rejected": [
+            {"index": 1, "error": "event is required for track and must be a non-empty string."}
+        ],
+    }
+    one = {"userId": "u_3", "event": "Signed Up", "messageId": "m-2"}
+    assert client.post("/api/v1/ingest/track", one, format="json").json()["accepted"] == 1
+    assert drf_calls == []
+
+    # Each of these is explained by the DRF view, as before.
+    assert client.post(BATCH, {"nope": []}, format="json").status_code == 400
+    assert client.post("/api/v1/ingest/track", {"userId": "u_3"}, format="json").status_code == 400
+    assert bearer_client("mtv_unknown").post(BATCH, {"batch": []}, format="json").status_code == 401
+    assert client.get(BATCH).status_code == 405
+    assert drf_calls == ["batch", "single"]
+    assert Event.objects.count() == 2
+
+
+@pytest.mark.parametrize("digits", ["9" * 18, "9" * 19, "12345678901234567890"])
+def test_long_integers_anywhere_in_the_batch_keep_their_value(client, digits):
+    """18 digits fit orjson's 64 bits; from 19 on the standard library parses the body."""
+    value = int(digits)
+    response = post_batch(client, [track("m-1", properties={"n": value, "s": digits})])
+    assert response.json()["accepted"] == 1
+    assert Event.objects.get().properties == {"n": value, "s": digits}
