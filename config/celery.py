@@ -26,7 +26,6 @@ app.conf.task_routes = {
 # Every periodic job lives here, in one place.
 app.conf.beat_schedule = {
     "segments.refresh_due": {"task": "segments.refresh_due", "schedule": 5 * 60},
-    "people.fold_seen_ranges": {"task": "people.fold_seen_ranges", "schedule": 60},
     "segments.prune_inbound_deliveries": {
         "task": "segments.prune_inbound_deliveries",
         "schedule": 60 * 60,

@@ -3,22 +3,15 @@
 Rows are read in chunks (CHUNK_ROWS) and each chunk goes through the same
 validation and bulk writer as the API, so memory stays flat whatever the file
 size and the rules are the API's. A reader thread parses and validates the
-next chunk while this one is written: it holds the GIL only while PostgreSQL
-works on the chunk before, so parsing and storing overlap on two cores. The
-reader touches no database and is at most one chunk ahead. On PostgreSQL the
-reader also turns an events chunk into the one JSON parameter of the track
-statement, which stores it whole (ingestion/postgres.py); two writer threads,
-each on a connection of its own, send those chunks, so that PostgreSQL works
-on two at once (outside a transaction only), and the people's seen ranges are
-rebuilt once, at the end of the file, not per chunk. A row
-without a message_id gets one derived
-from its content, which is what makes a re-run of the same file idempotent:
-every row comes back as a duplicate and nothing changes.
+next chunk while this one is written (it touches no database and is at most
+one chunk ahead), so parsing and storing overlap on two cores. A row without a
+message_id gets one derived from its content, which is what makes a re-run of
+the same file idempotent: every row comes back as a duplicate and nothing
+changes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import json
@@ -28,21 +21,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any, TextIO
 
-from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from people.ingestion import fold_seen_ranges, postgres
-from people.ingestion.postgres import TrackRow
 from people.ingestion.validation import MAX_ITEM_BYTES, ItemError, Message, validate_item
-from people.ingestion.writer import (
-    first_of_each_message_id,
-    track_rows,
-    write_messages,
-    write_track_rows,
-)
+from people.ingestion.writer import write_messages
 from workspaces.models import Workspace
 
 CHUNK_ROWS = 10_000
@@ -96,10 +80,7 @@ def import_events_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
     def to_item(cells: list[str]) -> dict[str, Any]:
         return _event_item(cells, position)
 
-    # On PostgreSQL every row (a track with a userId) goes to the track statement
-    # as one JSON parameter per chunk, built by the reader thread (see _run).
-    stage = connection.vendor == "postgresql"
-    _run(workspace, reader, len(columns), to_item, result, stage=stage)
+    _run(workspace, reader, len(columns), to_item, result)
     return result
 
 
@@ -224,59 +205,17 @@ def _run(
     width: int,
     to_item: Callable[[list[str]], dict[str, Any]],
     result: ImportResult,
-    *,
-    stage: bool = False,
 ) -> None:
-    """Read, validate and store chunk by chunk; a reader thread works one chunk ahead.
-
-    With `stage`, the reader thread also turns each chunk into the track
-    statement's JSON parameter, so this thread only sends it to PostgreSQL and
-    waits (releasing the GIL for the reader) instead of spending Python time per
-    row between the statements.
-    """
-    # Staged chunks queue no seen ranges: the people's ranges are rebuilt once from
-    # the import's events at its end (models.SeenRangeRebuild), even if it fails.
-    rebuild = postgres.begin_seen_rebuild(workspace_id=workspace.pk) if stage else None
-    # Staged chunks are stored by writer threads on connections of their own, so
-    # PostgreSQL works on two chunks at once; not inside a transaction, whose
-    # uncommitted rows other connections cannot see.
-    writers = _Writers(WRITERS if stage and not connection.in_atomic_block else 0)
-
-    def count(stored: tuple[int, int]) -> None:
-        accepted, sent = stored
-        result.imported += accepted
-        result.duplicates += sent - accepted
-
-    try:
-        for chunk in _read_ahead(_chunks(reader, width, to_item, stage=stage)):
-            for line, reason in chunk.errors:
-                result.add_error(line, reason)
-            if chunk.payload is not None:
-                for stored in writers.submit(partial(_store_staged, workspace.pk, chunk)):
-                    count(stored)
-            elif chunk.messages:
-                written = write_messages(
-                    workspace_id=workspace.pk,
-                    messages=chunk.messages,
-                    received_at=chunk.received_at,
-                )
-                result.imported += written.accepted
-                result.duplicates += written.duplicates
-        for stored in writers.finish():
-            count(stored)
-    except BaseException:
-        writers.abandon()
-        if rebuild is not None:
-            # What was stored gets its ranges now; if the database is gone too,
-            # a fold does it once this connection's lock is released.
-            with contextlib.suppress(DatabaseError):
-                postgres.finish_seen_rebuild(rebuild)
-        raise
-    if rebuild is not None:
-        postgres.finish_seen_rebuild(rebuild)
-    else:
-        # Once for the whole file, not per chunk (see models.PendingSeenRange).
-        fold_seen_ranges()
+    """Read, validate and store chunk by chunk; a reader thread works one chunk ahead."""
+    for chunk in _read_ahead(_chunks(reader, width, to_item)):
+        for line, reason in chunk.errors:
+            result.add_error(line, reason)
+        if chunk.messages:
+            written = write_messages(
+                workspace_id=workspace.pk, messages=chunk.messages, received_at=chunk.received_at
+            )
+            result.imported += written.accepted
+            result.duplicates += written.duplicates
     result.errors.sort()
 
 
@@ -285,15 +224,10 @@ class _Chunk:
     messages: list[Message]
     errors: list[tuple[int, str]]
     received_at: datetime
-    # Staged: the messages as track rows and as the track statement's parameter
-    # (repeats of a messageId dropped, first one kept: `repeats` of them).
-    rows: list[TrackRow] = field(default_factory=list)
-    payload: str | None = None
-    repeats: int = 0
 
 
 def _chunks(
-    reader: Any, width: int, to_item: Callable[[list[str]], dict[str, Any]], *, stage: bool
+    reader: Any, width: int, to_item: Callable[[list[str]], dict[str, Any]]
 ) -> Iterator[_Chunk]:
     """Validated chunks of CHUNK_ROWS rows, with the bad rows' line numbers and reasons."""
     items: list[tuple[int, dict[str, Any]]] = []
@@ -321,15 +255,13 @@ def _chunks(
         except RowError as exc:
             errors.append((line, str(exc)))
         if len(items) >= CHUNK_ROWS:
-            yield _validated(items, errors, stage=stage)
+            yield _validated(items, errors)
             items, errors = [], []
     if items or errors:
-        yield _validated(items, errors, stage=stage)
+        yield _validated(items, errors)
 
 
-def _validated(
-    items: list[tuple[int, dict[str, Any]]], errors: list[tuple[int, str]], *, stage: bool
-) -> _Chunk:
+def _validated(items: list[tuple[int, dict[str, Any]]], errors: list[tuple[int, str]]) -> _Chunk:
     received_at = timezone.now()
     messages: list[Message] = []
     for index, (line, item) in enumerate(items):
@@ -340,105 +272,7 @@ def _validated(
             for api_name, column in _COLUMN_NAMES:
                 reason = reason.replace(api_name, column)
             errors.append((line, reason))
-    if not stage:
-        return _Chunk(messages, errors, received_at)
-    rows = track_rows(first_of_each_message_id(messages))
-    return _Chunk(
-        [], errors, received_at, rows, postgres.track_payload(rows), len(messages) - len(rows)
-    )
-
-
-def _store_staged(workspace_id: int, chunk: _Chunk) -> tuple[int, int]:
-    """Store a staged chunk; (events stored, rows sent counting in-chunk repeats)."""
-    accepted = write_track_rows(
-        workspace_id=workspace_id,
-        rows=chunk.rows,
-        received_at=chunk.received_at,
-        payload=chunk.payload,
-        queue_seen=False,
-    )
-    return accepted, len(chunk.rows) + chunk.repeats
-
-
-# Writer threads of an import on PostgreSQL: with the reader thread, two of them
-# keep two cores busy (1M rows: see benchmarks/RESULTS.md, 2026-11-29).
-WRITERS = 2
-
-
-class _Writers:
-    """Threads that each store chunks on a database connection of their own.
-
-    At most one chunk waits for a free thread (memory stays bounded); `submit`
-    blocks while one does, and returns what has finished since. The first
-    failure is raised in the caller, by `submit` or `finish`. With no threads,
-    `submit` stores the chunk itself, on the caller's connection.
-    """
-
-    def __init__(self, count: int) -> None:
-        self.jobs: queue.Queue[Callable[[], tuple[int, int]] | None] = queue.Queue(1)
-        self.done: queue.Queue[tuple[int, int] | BaseException] = queue.Queue()
-        self.pending = 0
-        self.failed = threading.Event()
-        self.threads = [
-            threading.Thread(target=self._work, name=f"csv-import-writer-{i}", daemon=True)
-            for i in range(count)
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    def _work(self) -> None:
-        try:
-            while (job := self.jobs.get()) is not None:
-                if self.failed.is_set():
-                    self.done.put(RuntimeError("skipped after a failure"))
-                    continue
-                try:
-                    self.done.put(job())
-                except BaseException as exc:  # raised in the caller
-                    self.done.put(exc)  # ahead of any chunk skipped because of it
-                    self.failed.set()
-        finally:
-            connection.close()  # this thread's own
-
-    def _take(self, *, block: bool) -> list[tuple[int, int]]:
-        taken: list[tuple[int, int]] = []
-        while self.pending:
-            try:
-                item = self.done.get(block=block and not taken)
-            except queue.Empty:
-                break
-            self.pending -= 1
-            if isinstance(item, BaseException):
-                raise item
-            taken.append(item)
-        return taken
-
-    def submit(self, job: Callable[[], tuple[int, int]]) -> list[tuple[int, int]]:
-        if not self.threads:
-            return [job()]
-        self.jobs.put(job)
-        self.pending += 1
-        return self._take(block=False)
-
-    def finish(self) -> list[tuple[int, int]]:
-        """Wait for every chunk submitted; their counts."""
-        taken: list[tuple[int, int]] = []
-        while self.pending:
-            taken += self._take(block=True)
-        self._stop()
-        return taken
-
-    def abandon(self) -> None:
-        """After a failure: let the threads end their chunk and stop, dropping the rest."""
-        self.failed.set()
-        self._stop()
-
-    def _stop(self) -> None:
-        for _ in self.threads:
-            self.jobs.put(None)
-        for thread in self.threads:
-            thread.join()
-        self.threads = []
+    return _Chunk(messages, errors, received_at)
 
 
 _DONE = object()

@@ -12,30 +12,15 @@ The events table is designed for ~10^8 rows per database:
 - `(person, timestamp)` serves the person timeline and per-person lookups.
 - `(workspace, message_id)` is unique: de-duplication is the database's job
   (`INSERT ... ON CONFLICT DO NOTHING`), not a read before each write.
-- Nothing else. Every index is paid on every insert; Django's default
+- Nothing else: every index is paid on every insert, and Django's default
   single-column indexes on the two foreign keys would be prefixes of the ones
-  above and cost ~25 % of the write path (COPY of 200,000 rows into a table
-  with 20,000 people: 34,396 rows/s with them, 42,739 without).
-- The workspace foreign key has no database constraint. Its check would take
-  a KEY SHARE lock on the one workspace row for every batch, and concurrent
-  batches share that lock through a MultiXact: the single-statement write path
-  ran at 32,057 events/s with the constraint and 43,527 without (4 connections,
-  100-event batches). The writer takes the event's workspace from its person's,
-  whose foreign key to the workspace is constrained, and Django still cascades a
-  deleted workspace to its events.
-- The person foreign key has no database constraint on PostgreSQL either (SQLite
-  keeps it). Its check runs a query and takes a row lock for every event row:
-  a quarter of the track statement's CPU (PostgreSQL backend CPU per 100-event
-  batch, alternating runs on copies of one database: 0.74 of the time without
-  it). The writers keep the reference valid instead, by who may delete a person:
-  people with a userId are deleted only with their workspace; anonymous people
-  only by a merge, which holds them `FOR NO KEY UPDATE` while it moves their
-  events, as does every batch that writes their events, so an event is either
-  moved by the merge or written after it to the merged person
-  (tests/segments/test_ingestion_races.py holds both orders). What a workspace
-  deletion racing a batch into that workspace could leave behind is unreachable:
-  every read is scoped by a live workspace or starts from a person, and ids are
-  never reused.
+  above (benchmarks/RESULTS.md has what they cost).
+- Both foreign keys are database constraints. The person one cascades in the
+  database too (`ON DELETE CASCADE`, migration 0002), so erasing a person can
+  leave no event behind whoever deletes the row.
+- A person's `first_seen`/`last_seen` are widened by the write that stores
+  their events, with `LEAST`/`GREATEST` under the person's row lock: exact,
+  and idempotent when a batch or an import is sent again.
 
 Partitioning decision (PostgreSQL): not yet. Up to roughly 2·10^8 events a
 B-tree on (workspace, name, timestamp) keeps rule queries at index-range cost,
@@ -143,20 +128,13 @@ class Event(models.Model):
     """One thing a person did (Segment `track`)."""
 
     id = models.BigAutoField(primary_key=True)
-    # No database constraint and no index of its own (see the module docstring):
-    # the writers take it from the person's workspace, and the two composite
-    # indexes below lead with this column.
+    # Indexed by the two composite indexes below, which lead with this column.
     workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    # Indexed by event_person_ts, whose leading column it is. No database
-    # constraint either: the writers keep it (see the module docstring).
+    # Indexed by event_person_ts, whose leading column it is.
     person = models.ForeignKey(
-        Person,
-        on_delete=models.CASCADE,
-        related_name="events",
-        db_index=False,
-        db_constraint=False,
+        Person, on_delete=models.CASCADE, related_name="events", db_index=False
     )
     name = IdentifierField(max_length=200)
     properties = models.JSONField(default=dict, blank=True)
@@ -183,53 +161,3 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.timestamp:%Y-%m-%d %H:%M}"
-
-
-class PendingSeenRange(models.Model):
-    """A widening of a person's first/last seen that ingestion queued instead of writing.
-
-    PostgreSQL only. Rewriting a person row on every batch that extends its seen
-    range is a non-HOT update (last_seen is indexed): ~100 per 100-event batch of
-    a backfill, ~9,000 per 10,000-row CSV chunk. Ingestion appends one narrow row
-    per moved person instead, in the same statement as the events (so nothing is
-    lost if a process dies), and `fold_seen_ranges` applies the queue set-based:
-    at the end of a CSV import, and every minute from beat. People's seen ranges
-    therefore lag the newest events by up to a minute; nothing reads them more
-    precisely (the People list sorts by last_seen; rules read event timestamps).
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    # A plain id, not a constrained foreign key: no per-row check or lock on the
-    # person. A queued range of a person deleted since is dropped by the fold.
-    person_id = models.BigIntegerField()
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
-
-    class Meta:
-        db_table = "segments_pendingseenrange"
-
-    def __str__(self) -> str:
-        return f"person {self.person_id}: {self.first_seen:%Y-%m-%d} - {self.last_seen:%Y-%m-%d}"
-
-
-class SeenRangeRebuild(models.Model):
-    """A CSV import in progress, whose people's seen ranges it rebuilds once, at its end.
-
-    PostgreSQL only. An import queues no seen ranges per chunk (a 1M-row file
-    queued ~900,000 PendingSeenRange rows); it records the last event id before
-    its first chunk here, and at its end widens every person of the workspace
-    from the events after that id, in one set-based statement, and deletes this
-    row. The import's connection holds an advisory lock on the row meanwhile, so
-    a fold that finds a row whose lock is free knows its import died and does
-    the rebuild itself: seen ranges are right even after a killed import.
-    """
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    after_event_id = models.BigIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        db_table = "segments_seenrangerebuild"
-
-    def __str__(self) -> str:
-        return f"seen ranges of workspace {self.workspace_id} after event {self.after_event_id}"

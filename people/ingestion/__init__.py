@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from people import hooks
-from people.ingestion import postgres
 from people.ingestion.validation import ItemError, Message, validate_item
 from people.ingestion.writer import write_messages
 from workspaces.models import Workspace
@@ -25,7 +23,6 @@ __all__ = [
     "IngestResult",
     "ItemError",
     "Message",
-    "fold_seen_ranges",
     "ingest_items",
     "validate_item",
 ]
@@ -36,16 +33,6 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
-
-
-def fold_seen_ranges() -> tuple[int, int]:
-    """Apply queued seen ranges (PostgreSQL; elsewhere they are written directly).
-
-    Returns (queue rows applied, people widened).
-    """
-    if connection.vendor != "postgresql":
-        return 0, 0
-    return postgres.fold_seen_ranges()
 
 
 def ingest_items(

@@ -1,19 +1,16 @@
 """Resolving a batch's people: upsert by userId, aliases for anonymousIds, merges.
 
 Set-based: a few statements per batch whatever its size, Python work per
-distinct person; on PostgreSQL the userId people are found, created and locked
-by one statement (postgres.py). The people a batch touches are locked
-`FOR NO KEY UPDATE` in id order (user-identified people first, then anonymous
-ones, two disjoint sets), so concurrent batches serialize per person without
-deadlocking and without blocking the track statement, which takes no row lock.
-Those locks are also what keeps an event's person alive without a foreign-key
-constraint (segments/models.py): a merge deletes only anonymous people, locked,
-after moving their events. SQLite serializes writers anyway.
+distinct person. The people a batch touches are locked `FOR NO KEY UPDATE` in
+id order (user-identified people first, then anonymous ones, two disjoint
+sets), so concurrent batches serialize per person without deadlocking; the
+track statement (postgres.py) locks the people whose seen range it widens in
+id order too. A merge deletes only anonymous people, locked, after moving
+their events. SQLite serializes writers anyway.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +21,6 @@ from django.db.models import Case, Value, When
 
 from people import hooks
 from people.bulk import insert_ignoring_conflicts
-from people.ingestion import postgres
 from people.ingestion.validation import Message
 from people.models import Event, Person, PersonAlias
 
@@ -51,14 +47,6 @@ class PersonState:
 
 def _states(rows: Iterable[Sequence[Any]]) -> list[PersonState]:
     return [PersonState(*row) for row in rows]
-
-
-def _raw_states(rows: Iterable[Sequence[Any]]) -> list[PersonState]:
-    """Rows from a raw cursor: Django's psycopg setup hands jsonb back as text."""
-    return [
-        PersonState(pk, user_id, json.loads(traits), json.loads(times), *rest)
-        for pk, user_id, traits, times, *rest in rows
-    ]
 
 
 def _locked(queryset: Any) -> list[PersonState]:
@@ -127,11 +115,6 @@ def _resolve_users(workspace_id: int, messages: Sequence[Message]) -> dict[str, 
     seen = _seen_by(messages, "user_id")
     if not seen:
         return {}
-    if connection.vendor == "postgresql":
-        # One statement finds, creates and locks them all.
-        rows = postgres.people_by_user_id(workspace_id=workspace_id, seen=seen)
-        states = _raw_states(rows)
-        return {state.user_id: state for state in states}  # type: ignore[misc]
     user_ids = sorted(seen)
     found = {s.user_id: s for s in _people_by_user_id(workspace_id, user_ids)}
     missing = [user_id for user_id in user_ids if user_id not in found]

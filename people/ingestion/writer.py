@@ -13,9 +13,9 @@ Order inside one transaction:
 identify and group calls are stored as `$identify` / `$group` events, which is
 what makes their messageId de-duplication exact and gives a person's timeline
 its trait history. On PostgreSQL a batch of `track` calls with userIds (most
-traffic, and every CSV event import) is one statement, and the steps above use
-one statement each (postgres.py); the portable SQL runs on SQLite (≥ 3.35 for
-RETURNING). A lost race or deadlock is retried as a whole.
+traffic, and every CSV event import) is one statement instead (postgres.py).
+The SQL of the general path is portable (SQLite ≥ 3.35 for RETURNING). A lost
+race or deadlock is retried as a whole.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from django.utils import timezone
 from people.bulk import insert_ignoring_conflicts
 from people.ingestion import postgres
 from people.ingestion.people import PersonState, Resolution, merge_traits, resolve_people
-from people.ingestion.postgres import LAST_SEEN_RESOLUTION, TrackRow
+from people.ingestion.postgres import TrackRow
 from people.ingestion.validation import Message
 from people.models import Account, Event, Person
 
@@ -99,22 +99,14 @@ def first_of_each_message_id(messages: Sequence[Message]) -> list[Message]:
 def track_rows(messages: Sequence[Message]) -> list[TrackRow]:
     """Track messages with userIds as the rows of postgres.write_tracks."""
     return [
-        (m.user_id, m.name, m.payload, m.timestamp, m.message_id)  # type: ignore[misc]
+        TrackRow(m.user_id, m.name, m.payload, m.timestamp, m.message_id)  # type: ignore[arg-type]
         for m in messages
     ]
 
 
-def write_track_rows(
-    *,
-    workspace_id: int,
-    rows: list[TrackRow],
-    received_at: datetime,
-    payload: str | None = None,
-    queue_seen: bool = True,
-) -> int:
+def write_track_rows(*, workspace_id: int, rows: list[TrackRow], received_at: datetime) -> int:
     """PostgreSQL, track calls with userIds only: one statement per attempt; events stored.
 
-    `payload` is `postgres.track_payload(rows)` when the caller built it already.
     A failed statement stored nothing and is sent again whole; the rows of people
     a concurrent batch created mid-statement are sent again on their own.
     """
@@ -122,10 +114,7 @@ def write_track_rows(
     for attempt in range(ATTEMPTS):
         try:
             new, unresolved = postgres.write_tracks(
-                workspace_id=workspace_id,
-                payload=payload if payload is not None else postgres.track_payload(rows),
-                received_at=received_at,
-                queue_seen=queue_seen,
+                workspace_id=workspace_id, rows=rows, received_at=received_at
             )
         except (IntegrityError, DatabaseError):
             if attempt == ATTEMPTS - 1 or connection.in_atomic_block:
@@ -136,7 +125,7 @@ def write_track_rows(
         if not unresolved:
             return stored
         # Those people are visible now: send just their rows again.
-        rows, payload = [r for r in rows if r[0] in unresolved], None
+        rows = [row for row in rows if row.user_id in unresolved]
     raise DatabaseError(f"Could not resolve {len(rows)} people after {ATTEMPTS} attempts.")
 
 
@@ -160,16 +149,13 @@ def _insert_events(
         if m.group_id is not None:
             payload = {"groupId": m.group_id, "traits": payload}
         rows.append((people.person_of(m).id, m.name, payload, m.timestamp, m.message_id))
-    if connection.vendor == "postgresql":
-        # Also widens the seen ranges of the people whose events were new.
-        return postgres.insert_events(workspace_id=workspace_id, rows=rows, received_at=received_at)
-    return _insert_events_portable(workspace_id, rows, received_at)
+    return _insert_rows(workspace_id, rows, received_at)
 
 
 EVENT_TABLE = Event._meta.db_table
 
 
-def _insert_events_portable(
+def _insert_rows(
     workspace_id: int, rows: list[tuple[int, str, Any, datetime, str]], received_at: datetime
 ) -> set[str]:
     adapt = connection.ops.adapt_datetimefield_value
@@ -260,24 +246,15 @@ def _apply(new: list[Message], people: Resolution, accounts: dict[str, AccountSt
 
 
 def _widen_seen(person: PersonState, earliest: datetime, latest: datetime) -> None:
-    """The rule of postgres._WIDEN_SEEN: last_seen moves only past LAST_SEEN_RESOLUTION."""
-    if earliest < person.first_seen or latest > person.last_seen + LAST_SEEN_RESOLUTION:
+    if earliest < person.first_seen or latest > person.last_seen:
         person.first_seen = min(person.first_seen, earliest)
         person.last_seen = max(person.last_seen, latest)
         person.seen_changed = True
 
 
 def _save_people(people: Resolution) -> None:
-    if connection.vendor == "postgresql":
-        # Seen ranges were widened with the event insert; merges widen them too.
-        changed = [
-            s
-            for s in people.states.values()
-            if s.traits_changed or s.account_changed or s.merged_from
-        ]
-        if changed:
-            postgres.update_people(people=sorted(changed, key=_id))
-        return
+    # The people are locked (people.py) until the transaction ends: their rows as
+    # read plus this batch's changes are what they are now.
     changed = [
         s for s in people.states.values() if s.seen_changed or s.traits_changed or s.account_changed
     ]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +12,7 @@ from people import importing
 from people.importing import import_events_csv, import_people_csv
 from people.ingestion import postgres
 from people.models import Event, Person
-from tests.factories import EventFactory, PersonFactory, WorkspaceFactory
+from tests.factories import PersonFactory, WorkspaceFactory
 
 EVENTS = """user_id,event,timestamp,properties,message_id
 u_1,Order Completed,2026-11-01T10:00:00Z,"{""amount"": 49.5}",
@@ -132,19 +130,13 @@ def test_stored_errors_are_capped_but_counted(workspace, monkeypatch):
 def test_events_stream_in_chunks(workspace, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK_ROWS", 7)
     calls = []
-    # PostgreSQL stores staged chunks, SQLite goes through write_messages.
-    real_messages, real_staged = importing.write_messages, postgres.write_tracks
+    real_messages = importing.write_messages
 
     def spy_messages(**kwargs):
         calls.append(len(kwargs["messages"]))
         return real_messages(**kwargs)
 
-    def spy_staged(**kwargs):
-        calls.append(len(json.loads(kwargs["payload"])))
-        return real_staged(**kwargs)
-
     monkeypatch.setattr(importing, "write_messages", spy_messages)
-    monkeypatch.setattr(postgres, "write_tracks", spy_staged)
     rows = "".join(f"u_{i % 5},e,2026-11-01T00:00:{i:02d}Z\n" for i in range(30))
     result = run_events(workspace, "user_id,event,timestamp\n" + rows)
     assert result.imported == 30
@@ -305,181 +297,48 @@ def test_a_chunk_whose_people_a_concurrent_writer_created_is_stored_once(workspa
     assert Event.objects.count() == 6
 
 
-def _postgres_only():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("seen-range rebuilds are PostgreSQL's")
+def _seen_ranges() -> dict[str, tuple[datetime, datetime]]:
+    return {p.user_id: (p.first_seen, p.last_seen) for p in Person.objects.all()}
 
 
-def _fail_on_call(monkeypatch, failing_call: int) -> list[int]:
-    """postgres.write_tracks raising on its `failing_call`-th call; returns the calls made."""
-    real = postgres.write_tracks
+def test_an_import_leaves_exact_seen_ranges_and_a_rerun_changes_nothing(workspace, monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 4)
+    PersonFactory(
+        workspace=workspace,
+        user_id="u_0",
+        first_seen=datetime(2026, 11, 10, tzinfo=UTC),
+        last_seen=datetime(2026, 11, 10, tzinfo=UTC),
+    )
+    rows = "".join(f"u_{i % 3},e,2026-11-{i + 1:02d}T08:00:00Z\n" for i in range(12))
+    text = "user_id,event,timestamp\n" + rows
+    assert run_events(workspace, text).imported == 12
+    expected = {
+        "u_0": (datetime(2026, 11, 1, 8, tzinfo=UTC), datetime(2026, 11, 10, 8, tzinfo=UTC)),
+        "u_1": (datetime(2026, 11, 2, 8, tzinfo=UTC), datetime(2026, 11, 11, 8, tzinfo=UTC)),
+        "u_2": (datetime(2026, 11, 3, 8, tzinfo=UTC), datetime(2026, 11, 12, 8, tzinfo=UTC)),
+    }
+    assert _seen_ranges() == expected
+    again = run_events(workspace, text)
+    assert (again.imported, again.duplicates) == (0, 12)
+    assert _seen_ranges() == expected
+
+
+def test_an_import_that_fails_midway_keeps_what_it_stored_with_exact_ranges(workspace, monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    real = importing.write_messages
     calls: list[int] = []
 
     def failing(**kwargs):
         calls.append(1)
-        if len(calls) == failing_call:
+        if len(calls) == 2:
             raise RuntimeError("the disk is full")
         return real(**kwargs)
 
-    monkeypatch.setattr(postgres, "write_tracks", failing)
-    return calls
-
-
-def test_an_import_queues_no_seen_ranges_and_rebuilds_them_at_its_end(workspace):
-    from people.models import PendingSeenRange, SeenRangeRebuild
-
-    _postgres_only()
-    run_events(workspace, "user_id,event,timestamp\nu_1,e,2026-11-05T00:00:00Z\n")
-    rows = "".join(f"u_1,e,2026-11-{day:02d}T00:00:00Z\n" for day in (3, 9, 4))
-    result = run_events(workspace, "user_id,event,timestamp\n" + rows)
-    assert result.imported == 3
-    person = Person.objects.get(user_id="u_1")
-    assert (person.first_seen, person.last_seen) == (
-        datetime(2026, 11, 3, tzinfo=UTC),
-        datetime(2026, 11, 9, tzinfo=UTC),
-    )
-    assert PendingSeenRange.objects.count() == 0
-    assert SeenRangeRebuild.objects.count() == 0
-
-
-def test_an_import_that_fails_midway_still_rebuilds_what_it_stored(workspace, monkeypatch):
-    from people.models import SeenRangeRebuild
-
-    _postgres_only()
-    run_events(workspace, "user_id,event,timestamp\nu_1,e,2026-11-05T00:00:00Z\n")
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
-    _fail_on_call(monkeypatch, 2)
-    rows = "u_1,e,2026-11-01T00:00:00Z\nu_1,e,2026-11-20T00:00:00Z\n"
-    with pytest.raises(RuntimeError):
-        run_events(workspace, "user_id,event,timestamp\n" + rows)
-    person = Person.objects.get(user_id="u_1")
-    assert person.first_seen == datetime(2026, 11, 1, tzinfo=UTC)
-    assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
-    assert SeenRangeRebuild.objects.count() == 0
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_fold_rebuilds_for_an_import_that_died_but_not_for_a_live_one():
-    """The import's connection holds the rebuild's advisory lock; a dead one's is free."""
-    import psycopg
-    from django.db import connection
-
-    from people.ingestion import fold_seen_ranges
-    from people.models import SeenRangeRebuild
-
-    _postgres_only()
-    workspace = WorkspaceFactory()
-    person = PersonFactory(
-        workspace=workspace,
-        first_seen=datetime(2026, 11, 5, tzinfo=UTC),
-        last_seen=datetime(2026, 11, 5, tzinfo=UTC),
-    )
-    # Another session plays the import: it records the rebuild and holds its lock.
-    settings = connection.settings_dict
-    importer = psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
-        autocommit=True,
-    )
-    try:
-        rebuild_id = importer.execute(
-            "INSERT INTO segments_seenrangerebuild (workspace_id, after_event_id, created_at) "
-            "SELECT %s, coalesce(max(id), 0), now() FROM segments_event RETURNING id",
-            [workspace.pk],
-        ).fetchone()[0]
-        importer.execute("SELECT pg_advisory_lock(%s, %s)", [postgres._REBUILD_LOCKS, rebuild_id])
-        EventFactory(person=person, timestamp=datetime(2026, 11, 1, tzinfo=UTC))
-        fold_seen_ranges()  # the import is alive: its rebuild is left alone
-        person.refresh_from_db()
-        assert person.first_seen == datetime(2026, 11, 5, tzinfo=UTC)
-        assert SeenRangeRebuild.objects.count() == 1
-    finally:
-        importer.close()  # the import dies; its lock goes with its session
-    for _ in range(100):  # the server ends the session a moment after the close
-        fold_seen_ranges()
-        if not SeenRangeRebuild.objects.exists():
-            break
-        time.sleep(0.05)
-    person.refresh_from_db()
-    assert person.first_seen == datetime(2026, 11, 1, tzinfo=UTC)
-    assert SeenRangeRebuild.objects.count() == 0
-
-
-def _writer_threads() -> list[str]:
-    import threading
-
-    return [t.name for t in threading.enumerate() if t.name.startswith("csv-import-writer")]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_chunks_are_stored_by_two_writers_at_once(monkeypatch):
-    """Each writer on its own connection; people shared by chunks are created once."""
-    import threading
-
-    from django.db import connection
-
-    _postgres_only()
-    workspace = WorkspaceFactory()
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 20)
-    real = importing.write_track_rows
-    backends: set[int] = set()
-    both_busy = threading.Barrier(2, timeout=10)
-
-    def observed(**kwargs):
-        connection.ensure_connection()
-        backend = connection.connection.info.backend_pid
-        if backend not in backends:
-            backends.add(backend)
-            both_busy.wait()  # each writer's first chunk waits for the other's: at once
-        return real(**kwargs)
-
-    monkeypatch.setattr(importing, "write_track_rows", observed)
-    # 400 rows of 30 people in 20 chunks, every person in every chunk, a messageId
-    # repeated across chunks, and a second run of the same file.
-    rows = "".join(
-        f"u_{i % 30},e,2026-11-01T00:{i // 60:02d}:{i % 60:02d}Z,,m-{i}\n" for i in range(400)
-    )
-    text = (
-        "user_id,event,timestamp,properties,message_id\n"
-        + rows
-        + "u_1,e,2026-11-02T00:00:00Z,,m-7\n"
-    )
-    connection.ensure_connection()
-    main_backend = connection.connection.info.backend_pid
-    result = run_events(workspace, text)
-    assert (result.imported, result.duplicates, result.error_count) == (400, 1, 0)
-    assert len(backends) == 2 and main_backend not in backends
-    assert Event.objects.filter(workspace=workspace).count() == 400
-    assert Person.objects.filter(workspace=workspace).count() == 30
-    person = Person.objects.get(workspace=workspace, user_id="u_0")
-    assert person.last_seen == datetime(2026, 11, 1, 0, 6, 30, tzinfo=UTC)
-    again = run_events(workspace, text)
-    assert (again.imported, again.duplicates) == (0, 401)
-    assert _writer_threads() == []
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_writer_s_failure_stops_the_import_and_its_threads(monkeypatch):
-    from people.models import SeenRangeRebuild
-
-    _postgres_only()
-    workspace = WorkspaceFactory()
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 5)
-    calls = _fail_on_call(monkeypatch, 3)
-    rows = "".join(f"u_{i % 4},e,2026-11-{1 + i % 28:02d}T00:00:00Z\n" for i in range(200))
+    monkeypatch.setattr(importing, "write_messages", failing)
+    rows = "".join(f"u_1,e,2026-11-0{i + 1}T00:00:00Z\n" for i in range(6))
     with pytest.raises(RuntimeError, match="the disk is full"):
         run_events(workspace, "user_id,event,timestamp\n" + rows)
-    assert _writer_threads() == []
-    # Far fewer chunks were sent than the file has: the rest were dropped.
-    assert len(calls) < 10
-    stored = Event.objects.filter(workspace=workspace)
-    assert stored.count() % 5 == 0 and stored.count() < 200
-    assert SeenRangeRebuild.objects.count() == 0
-    for person in Person.objects.filter(workspace=workspace):
-        times = [e.timestamp for e in stored.filter(person=person)]
-        assert (person.first_seen, person.last_seen) == (min(times), max(times))
+    assert Event.objects.count() == 2
+    assert _seen_ranges() == {
+        "u_1": (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    }

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from people.ingestion import fold_seen_ranges
 from people.models import Account, Event, Person, PersonAlias
 from tests.conftest import bearer_client
 from tests.factories import EventFactory, PersonFactory, WorkspaceFactory, make_api_key
@@ -103,32 +102,13 @@ def test_message_id_repeats_across_batches_are_duplicates(client):
     assert counts() == (before[0] + 1, *before[1:])
 
 
-def _track_statement_attempts(monkeypatch) -> list[bool]:
-    """Records, per track statement sent, whether it skipped stored messageIds."""
-    from people.ingestion import postgres
-
-    attempts: list[bool] = []
-    real = postgres._run_track_statement
-
-    def spy(queue_seen, skip_stored, params):
-        attempts.append(skip_stored)
-        return real(queue_seen, skip_stored, params)
-
-    monkeypatch.setattr(postgres, "_run_track_statement", spy)
-    return attempts
-
-
-def check_resent_track_batch(client, monkeypatch) -> None:
-    """New messageIds: one plain insert. A stored one among them: nothing half-stored."""
-    attempts = _track_statement_attempts(monkeypatch)
+def check_resent_track_batch(client) -> None:
+    """A batch repeating a stored messageId stores the rest and counts the repeat once."""
     first = post_batch(client, [track("m-1"), track("m-2", "u_2")])
     assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
-    assert attempts == [False]
     before = counts()
     again = post_batch(client, [track("m-3", "u_3"), track("m-2", "u_2"), track("m-4", "u_4")])
     assert again.json() == {"accepted": 2, "duplicates": 1, "rejected": []}
-    # The plain insert failed on m-2 and left nothing (not u_3's nor u_4's new person).
-    assert attempts == [False, False, True]
     assert counts() == (before[0] + 2, before[1] + 2, *before[2:])
     assert sorted(Event.objects.values_list("message_id", flat=True)) == [
         "m-1",
@@ -138,17 +118,8 @@ def check_resent_track_batch(client, monkeypatch) -> None:
     ]
 
 
-def test_a_track_batch_repeating_a_stored_message_id_is_sent_again_skipping_it(client, monkeypatch):
-    """PostgreSQL sends a track batch without ON CONFLICT first (postgres.TRACK_STATEMENTS).
-
-    Inside a transaction (this test's) the failed attempt rolls back to a savepoint;
-    tests/segments/test_ingestion_races.py runs the same outside one.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the single-statement track path is PostgreSQL's")
-    check_resent_track_batch(client, monkeypatch)
+def test_a_track_batch_repeating_a_stored_message_id_stores_the_rest(client):
+    check_resent_track_batch(client)
 
 
 def test_duplicate_identify_does_not_reapply_traits(client):
@@ -598,7 +569,6 @@ def test_first_and_last_seen_only_widen(client):
     post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
     post_batch(client, [track("m-2", timestamp="2026-11-03T00:00:00Z")])
     post_batch(client, [track("m-3", timestamp="2026-11-04T00:00:00Z")])
-    fold_seen_ranges()
     person = Person.objects.get(user_id="u_1")
     assert person.first_seen == datetime(2026, 11, 3, tzinfo=UTC)
     assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
@@ -617,23 +587,16 @@ def test_query_count_does_not_grow_with_the_batch(client, django_assert_max_num_
     assert response.json()["accepted"] == 300
 
 
-def test_last_seen_moves_only_past_the_resolution(client):
+def test_last_seen_is_the_latest_event_time_to_the_second(client):
     post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
     post_batch(client, [track("m-2", timestamp="2026-11-05T00:00:45Z")])
-    fold_seen_ranges()
     person = Person.objects.get(user_id="u_1")
-    assert person.last_seen == datetime(2026, 11, 5, tzinfo=UTC)
-    post_batch(
-        client,
-        [
-            track("m-3", timestamp="2026-11-05T00:00:50Z"),
-            track("m-4", timestamp="2026-11-05T00:02:00Z"),
-        ],
-    )
-    fold_seen_ranges()
+    assert person.last_seen == datetime(2026, 11, 5, 0, 0, 45, tzinfo=UTC)
+    # Sent again (a retried batch or import): nothing moves.
+    post_batch(client, [track("m-2", timestamp="2026-11-05T00:00:45Z")])
     person.refresh_from_db()
-    assert person.last_seen == datetime(2026, 11, 5, 0, 2, tzinfo=UTC)
-    assert Event.objects.count() == 4
+    assert person.last_seen == datetime(2026, 11, 5, 0, 0, 45, tzinfo=UTC)
+    assert Event.objects.count() == 2
 
 
 def test_a_batch_inside_the_seen_range_does_not_rewrite_the_person(client):
@@ -655,14 +618,9 @@ def test_a_batch_inside_the_seen_range_does_not_rewrite_the_person(client):
     )
 
 
-def test_widened_seen_ranges_are_queued_and_folded_once_per_person(client):
-    """PostgreSQL: a batch writes no existing person row; the fold widens each person once."""
-    from django.db import connection
-
-    from people.models import PendingSeenRange
-
+def test_a_batch_widens_the_seen_range_of_people_it_finds_in_the_same_write(client):
     post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z"), track("m-2", "u_2")])
-    before = _row_version("u_1")
+    before = _row_version("u_2")
     post_batch(client, [track("m-3", timestamp="2026-11-01T00:00:00Z")])
     post_batch(
         client,
@@ -671,36 +629,12 @@ def test_widened_seen_ranges_are_queued_and_folded_once_per_person(client):
             track("m-5", timestamp="2026-11-02T00:00:00Z"),
         ],
     )
-    if connection.vendor != "postgresql":
-        # SQLite writes ranges directly: nothing is queued.
-        assert fold_seen_ranges() == (0, 0)
-    else:
-        assert _row_version("u_1") == before
-        assert PendingSeenRange.objects.count() == 2
-        assert fold_seen_ranges() == (2, 1)
-        assert PendingSeenRange.objects.count() == 0
-        assert _row_version("u_1") != before
     person = Person.objects.get(user_id="u_1")
     assert (person.first_seen, person.last_seen) == (
         datetime(2026, 11, 1, tzinfo=UTC),
         datetime(2026, 11, 9, tzinfo=UTC),
     )
-    # Nothing queued: a fold changes nothing.
-    assert fold_seen_ranges() == (0, 0)
-
-
-def test_the_fold_runs_every_minute_and_skips_people_deleted_since(client, workspace):
-    from config.celery import app
-    from people import tasks
-
-    schedule = app.conf.beat_schedule["people.fold_seen_ranges"]
-    assert (schedule["task"], schedule["schedule"]) == ("people.fold_seen_ranges", 60)
-    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
-    post_batch(client, [track("m-2", timestamp="2026-11-01T00:00:00Z")])
-    Person.objects.filter(user_id="u_1").delete()
-    tasks.fold_seen_ranges()
-    assert fold_seen_ranges() == (0, 0)
-    assert Person.objects.count() == 0
+    assert _row_version("u_2") == before
 
 
 def _row_version(user_id: str) -> object:
@@ -735,82 +669,6 @@ def test_a_mixed_batch_widens_seen_and_merges_traits(client):
     assert Person.objects.get(user_id="u_2").events.count() == 1
 
 
-def _prepared_track_statements() -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%INSERT INTO segments_event%"],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _person_size_class() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_relation_size('segments_person') / current_setting('block_size')::int"
-        )
-        return int(cursor.fetchone()[0]).bit_length()
-
-
-def test_the_track_statement_plan_is_cached_only_while_the_person_table_keeps_its_size(
-    client, workspace
-):
-    """PostgreSQL: a cached plan, re-made whenever segments_person has doubled.
-
-    A generic plan made while the table held a few rows seq-scans it; kept for
-    the connection's life it once cost ~400 ms per batch (benchmarks/RESULTS.md).
-    Session settings stay untouched (plan_cache_mode would re-plan other statements).
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements and plan caching are PostgreSQL's")
-
-    def plan_cache_mode() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW plan_cache_mode")
-            return cursor.fetchone()[0]
-
-    before = plan_cache_mode()
-    for b in range(8):
-        response = post_batch(client, [track(f"m-{b}-{i}", f"u_{b}_{i}") for i in range(3)])
-        assert response.json()["accepted"] == 3
-    # Each execution notes the table's size class; the next one uses its plan.
-    small = _person_size_class()
-    assert post_batch(client, [track("m-8-0", "u_8_0")]).json()["accepted"] == 1
-
-    def markers() -> set[str]:
-        return {s.rsplit("/*", 1)[1] for s in _prepared_track_statements()}
-
-    assert f" person pages < 2^{small} */" in markers()
-    # The table grows to more than twice its size: the next batches get a new plan.
-    # (Earlier tests may have left it large, with dead rows: grow it until it shows.)
-    for round_ in range(12):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO segments_person (workspace_id, user_id, traits, trait_times, "
-                "first_seen, last_seen) SELECT %s, %s || g, '{}', '{}', now(), now() "
-                "FROM generate_series(1, %s) AS g",
-                [workspace.pk, f"bulk_{round_}_", 5000 * 2**round_],
-            )
-        large = _person_size_class()
-        if large > small + 1:
-            break
-    assert large > small + 1
-    for b in range(2):
-        response = post_batch(client, [track(f"n-{b}-{i}", f"u_0_{i}") for i in range(3)])
-        assert response.json()["accepted"] == 3
-    assert f" person pages < 2^{large} */" in markers()
-    # No plan made for a smaller table than the one it now runs on, but for the old ones.
-    assert {int(m.split("^")[1].split()[0]) for m in markers()} <= set(range(large + 1))
-    assert plan_cache_mode() == before
-    assert Event.objects.count() == 31
-
-
 def test_a_new_workspace_finds_its_people_by_the_unique_index(workspace):
     """PostgreSQL: statistics gathered before a workspace existed say it has no people.
 
@@ -820,7 +678,7 @@ def test_a_new_workspace_finds_its_people_by_the_unique_index(workspace):
     """
     from django.db import connection
 
-    from people.ingestion.postgres import _FIND_PEOPLE
+    from people.ingestion.postgres import TRACK_STATEMENT, _cursor
 
     if connection.vendor != "postgresql":
         pytest.skip("planner statistics are PostgreSQL's")
@@ -833,16 +691,27 @@ def test_a_new_workspace_finds_its_people_by_the_unique_index(workspace):
             [workspace.pk],
         )
         cursor.execute("ANALYZE segments_person")
-        lookup = "WITH wanted AS (SELECT 'u_1' AS user_id) " + _FIND_PEOPLE.format(
-            columns="p.id"
-        ).replace("%(ws)s", str(int(newcomer.pk)))
-        cursor.execute("EXPLAIN " + lookup)
+    rows = json.dumps(
+        [
+            {
+                "user_id": "u_1",
+                "name": "E",
+                "properties": {},
+                "timestamp": "2026-11-01T00:00:00Z",
+                "message_id": "m-1",
+            }
+        ]
+    )
+    with _cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN " + TRACK_STATEMENT,
+            {"ws": newcomer.pk, "rows": rows, "received": timezone.now()},
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "uniq_person_user_id" in plan, plan
 
 
-def test_deleting_a_workspace_deletes_its_events_without_a_database_constraint(client, workspace):
-    """The event's workspace foreign key has no database constraint (segments/models.py)."""
+def test_deleting_a_workspace_deletes_its_events(client, workspace):
     other = WorkspaceFactory()
     kept = EventFactory(person=PersonFactory(workspace=other), workspace=other)
     assert post_batch(client, [track("m-1"), track("m-2", "u_2")]).json()["accepted"] == 2
@@ -930,3 +799,25 @@ def test_long_integers_anywhere_in_the_batch_keep_their_value(client, digits):
     response = post_batch(client, [track("m-1", properties={"n": value, "s": digits})])
     assert response.json()["accepted"] == 1
     assert Event.objects.get().properties == {"n": value, "s": digits}
+
+
+def test_events_reference_their_person_and_workspace_through_constraints(client, workspace):
+    """PostgreSQL: both foreign keys are constraints; deleting a person row cascades there."""
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database-level cascade is PostgreSQL's (SQLite: Django cascades)")
+    post_batch(client, [track("m-1"), track("m-2", "u_2")])
+    gone = Person.objects.get(user_id="u_1")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM segments_person WHERE id = %s", [gone.pk])
+    assert list(Event.objects.values_list("message_id", flat=True)) == ["m-2"]
+    kept = Event.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE segments_event SET person_id = %s", [gone.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE segments_event SET workspace_id = -1")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    kept.refresh_from_db()
+    assert (kept.person.user_id, kept.workspace_id) == ("u_2", workspace.pk)
