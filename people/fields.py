@@ -14,10 +14,8 @@ class IdentifierField(models.CharField):
     On PostgreSQL the column gets the "C" collation. Equality is the same under
     any deterministic collation; what changes is the cost of ordering, which
     every unique-index probe and B-tree insert pays: under a libc locale each
-    comparison of unequal strings goes through strcoll, under "C" it is a memcmp.
-    With event names, message ids and user ids in "C", the track statement
-    spent 8-11 % less backend CPU (alternating runs on copies of one database,
-    2026-11-29). Sorting by these columns is by code point (identical to
+    comparison of unequal strings goes through strcoll, under "C" it is a memcmp
+    (benchmarks/RESULTS.md has the measurement). Sorting by these columns is by code point (identical to
     C.UTF-8's order; under an en_US locale upper case would no longer interleave
     with lower case), and `LIKE 'prefix%'` can use their B-tree indexes. SQLite
     compares bytes (BINARY) by default, so the column is left as it is there.
