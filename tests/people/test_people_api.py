@@ -126,7 +126,14 @@ def traits_world(workspace):
         (['seats:"5"'], ["pro_str"]),
         (["beta:true"], ["pro"]),
         (["beta:false"], ["pro_str"]),
-        (['beta:"true"'], []),
+        pytest.param(
+            ['beta:"true"'],
+            [],
+            marks=pytest.mark.skipif(
+                connection.vendor == "sqlite",
+                reason='SQLite\'s JSON functions read true and "true" alike',
+            ),
+        ),
         (["plan:pro", "seats:5"], ["pro"]),
         (["plan:free", "seats:5"], []),
         (["site:https://x.com:8080/a"], ["free"]),
