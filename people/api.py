@@ -7,30 +7,38 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from people import selectors as person_selectors
+from people import services as person_services
+from people.filters import PersonFilterSet, person_filterset
 from people.ingestion import IngestResult, ingest_items
 from people.ingestion.validation import BAD_ESCAPES, MAX_BATCH_BYTES, MAX_ITEM_BYTES
-from people.models import Event
+from people.models import Event, Person
 from people.serializers import (
     BatchSerializer,
     ErrorSerializer,
     GroupItemSerializer,
     IdentifyItemSerializer,
     IngestResultSerializer,
+    PersonDetailSerializer,
+    PersonEventSerializer,
+    PersonSerializer,
     TrackItemSerializer,
 )
 from workspaces.authentication import ingest_key
 from workspaces.models import ApiKey
-from workspaces.scoping import WorkspaceAPIView
+from workspaces.scoping import WorkspaceAPIView, WorkspaceViewSet
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -309,3 +317,88 @@ def declared_size(environ: Mapping[str, Any]) -> int:
         return int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+
+
+# === The people API: list, detail, timeline, erasure =====================================
+# (Kept apart from the ingestion views above; thin over people.selectors/services.)
+
+PERSON_ERRORS = {
+    401: OpenApiResponse(ErrorSerializer, description="Missing or unknown API key."),
+    403: OpenApiResponse(ErrorSerializer, description="An ingest key, or a viewer writing."),
+    404: OpenApiResponse(ErrorSerializer, description="No such person in this workspace."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List people",
+        description=(
+            "People of the workspace, most recently seen first, paginated (`?page=`, "
+            "`?page_size=`). Filters combine (all must match): `user_id`, `trait` (repeatable) "
+            "and `segment`."
+        ),
+        responses={200: PersonSerializer(many=True), 400: ErrorSerializer, **PERSON_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get a person",
+        description=(
+            "The person with their anonymous ids, account and current segments. Another "
+            "workspace's person is a 404."
+        ),
+        responses={200: PersonDetailSerializer, **PERSON_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Erase a person",
+        description=(
+            "Erases the person and everything that is theirs: their events, anonymous ids and "
+            "segment memberships (and, as later apps add them, their interview answers). An "
+            "audit entry records who erased whom and when, with a keyed hash of the userId "
+            "instead of the userId; nothing of the person's data is kept. Their account stays. "
+            "Irreversible. New data sent later under the same userId makes a new person."
+        ),
+        responses={204: None, **PERSON_ERRORS},
+    ),
+)
+class PersonViewSet(mixins.ListModelMixin, WorkspaceViewSet):
+    """People of the workspace: list with filters, one person, their events, erasure."""
+
+    queryset = Person.objects.all()
+    serializer_class = PersonSerializer
+
+    @property
+    def filterset_class(self) -> type[PersonFilterSet]:
+        return person_filterset()
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related("account").order_by("-last_seen", "-id")
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The filters are the list's; a person's own routes ignore the query string.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        detail = person_selectors.person_detail(person=self.get_object())
+        return Response(PersonDetailSerializer(detail).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        erased = person_services.person_erase(
+            person=self.get_object(),
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+            user=None if isinstance(request.auth, ApiKey) else request.user,  # type: ignore[arg-type]
+        )
+        if erased is None:
+            raise exceptions.NotFound("Not found.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="A person's events",
+        description="The person's events, newest first, paginated (`?page=`, `?page_size=`).",
+        responses={200: PersonEventSerializer(many=True), **PERSON_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="events", filter_backends=[])
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        events = person_selectors.person_events(person=self.get_object())
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(PersonEventSerializer(page, many=True).data)

@@ -15,10 +15,11 @@ class IdentifierField(models.CharField):
     any deterministic collation; what changes is the cost of ordering, which
     every unique-index probe and B-tree insert pays: under a libc locale each
     comparison of unequal strings goes through strcoll, under "C" it is a memcmp
-    (benchmarks/RESULTS.md has the measurement). Sorting by these columns is by code point (identical to
-    C.UTF-8's order; under an en_US locale upper case would no longer interleave
-    with lower case), and `LIKE 'prefix%'` can use their B-tree indexes. SQLite
-    compares bytes (BINARY) by default, so the column is left as it is there.
+    (benchmarks/RESULTS.md has the measurement). Sorting by these columns is by
+    code point (identical to C.UTF-8's order; under an en_US locale upper case
+    would no longer interleave with lower case), and `LIKE 'prefix%'` can use
+    their B-tree indexes. SQLite compares bytes (BINARY) by default, so the
+    column is left as it is there.
     """
 
     def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:

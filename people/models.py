@@ -36,11 +36,12 @@ of raw events. docs/scaling.md records the volumes at which each step pays.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from people.fields import IdentifierField
-from workspaces.models import Workspace
+from workspaces.models import ApiKey, Workspace
 
 
 class Account(models.Model):
@@ -161,3 +162,41 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class PersonErasure(models.Model):
+    """The audit entry of an erased person: who erased whom and when, never what.
+
+    It keeps no trait, event or identifier of the person in the clear: the
+    erased person's id (never reused), and a keyed hash of their userId
+    (`people.erasure.user_id_hash`, HMAC-SHA256 with SECRET_KEY) so that "was
+    u_123 erased?" can be answered by hashing the question
+    (`people.selectors.person_erasures_of`) without the id being stored.
+    """
+
+    # Indexed by erasure_ws_user_hash, whose leading column it is.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    person_id = models.BigIntegerField()
+    # Empty for a person known only by anonymous ids.
+    user_id_hash = models.CharField(max_length=64, blank=True)
+    # The actor: an API key or a logged-in user; `actor` keeps a readable name even
+    # if the key or user is deleted later.
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(max_length=255)
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "user_id_hash"], name="erasure_ws_user_hash"),
+        ]
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} erased by {self.actor}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 
-from people.models import Account, Event, Person, PersonAlias
+from people import erasure, hooks
+from people.models import Account, Event, Person, PersonAlias, PersonErasure
 from workspaces.models import Workspace
 
 # `plan=pro`, `seats=5`, `beta=true`, `country="United States"`; keys may be namespaced.
@@ -71,12 +73,20 @@ def person_list(*, workspace: Workspace, query: PeopleQuery | None = None) -> Qu
         ).values("person_id")
         people = people.filter(Q(user_id__icontains=query.user_id) | Q(pk__in=aliased))
     if query is not None:
-        for index, (key, value) in enumerate(query.traits):
-            # KeyTransform keeps dotted keys (`motive.study.q`) whole and compares JSON
-            # values exactly on both backends: `5` does not match `"5"`.
-            alias = f"_trait_{index}"
-            people = people.alias(**{alias: KeyTransform(key, "traits")}).filter(**{alias: value})
+        people = people_with_traits(people, query.traits)
     return people.order_by("-last_seen", "-id")
+
+
+def people_with_traits(
+    people: QuerySet[Person], traits: Sequence[tuple[str, Any]]
+) -> QuerySet[Person]:
+    """Narrow to the people whose traits equal every (key, typed value) given."""
+    for index, (key, value) in enumerate(traits):
+        # KeyTransform keeps dotted keys (`motive.study.q`) whole and compares JSON
+        # values exactly on both backends: `5` does not match `"5"`.
+        alias = f"_trait_{index}"
+        people = people.alias(**{alias: KeyTransform(key, "traits")}).filter(**{alias: value})
+    return people
 
 
 def person_get(*, workspace: Workspace, pk: int) -> Person | None:
@@ -174,3 +184,30 @@ def event_property_keys(*, workspace: Workspace, sample: int = 1000) -> list[str
 
 def workspace_people_count(*, workspace: Workspace) -> int:
     return Person.objects.filter(workspace=workspace).count()
+
+
+# --- the people API ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """One person as the people API shows them: the row, their anonymous ids, and the
+    parts apps to the right add (`hooks.person_detail_parts`, e.g. "segments")."""
+
+    person: Person
+    anonymous_ids: list[str]
+    parts: dict[str, Any]
+
+
+def person_detail(*, person: Person) -> PersonDetail:
+    return PersonDetail(
+        person=person,
+        anonymous_ids=person_anonymous_ids(person=person),
+        parts={part.key: part.load(person) for part in hooks.person_detail_parts()},
+    )
+
+
+def person_erasures_of(*, workspace: Workspace, user_id: str) -> QuerySet[PersonErasure]:
+    """The erasures of the person who had this userId in the workspace ("was u_123 erased?")."""
+    hashes = list(erasure.user_id_hashes(workspace_id=workspace.pk, user_id=user_id))
+    return PersonErasure.objects.filter(workspace=workspace, user_id_hash__in=hashes)

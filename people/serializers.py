@@ -1,8 +1,14 @@
-"""Input and output shapes of the segments API (ingestion), for validation docs and OpenAPI."""
+"""Input and output shapes of the people API (ingestion; people and their events) and OpenAPI."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
+
+from people import hooks
+from people.models import Account, Event, Person
+from people.selectors import PersonDetail
 
 
 class _ItemBase(serializers.Serializer[None]):
@@ -66,3 +72,63 @@ class IngestResultSerializer(serializers.Serializer[None]):
 class ErrorSerializer(serializers.Serializer[None]):
     error = serializers.CharField()
     detail = serializers.DictField()
+
+
+# --- the people API (list, detail, events) --------------------------------------------
+
+
+class PersonAccountSerializer(serializers.ModelSerializer[Account]):
+    class Meta:
+        model = Account
+        fields = ["id", "group_id", "traits"]
+        read_only_fields = fields
+
+
+class PersonSerializer(serializers.ModelSerializer[Person]):
+    """A person in the people list."""
+
+    account = PersonAccountSerializer(
+        read_only=True, allow_null=True, help_text="The B2B account (Segment `group`), if any."
+    )
+
+    class Meta:
+        model = Person
+        fields = ["id", "user_id", "traits", "first_seen", "last_seen", "account"]
+        read_only_fields = fields
+
+
+class PersonDetailSerializer(serializers.Serializer[PersonDetail]):
+    """One person: the list's fields, their anonymous ids, and what apps to the right add."""
+
+    id = serializers.IntegerField(source="person.pk", read_only=True)
+    user_id = serializers.CharField(source="person.user_id", read_only=True, allow_null=True)
+    anonymous_ids = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The anonymousIds seen for the person (the first 50, alphabetically).",
+    )
+    traits = serializers.DictField(source="person.traits", read_only=True)
+    first_seen = serializers.DateTimeField(source="person.first_seen", read_only=True)
+    last_seen = serializers.DateTimeField(source="person.last_seen", read_only=True)
+    account = PersonAccountSerializer(
+        source="person.account",
+        read_only=True,
+        allow_null=True,
+        help_text="The B2B account (Segment `group`), if any.",
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        # Registered by apps to the right at startup (people.hooks), e.g. "segments".
+        for part in hooks.person_detail_parts():
+            field = part.field()
+            field.source = f"parts.{part.key}"
+            fields[part.key] = field
+        return fields
+
+
+class PersonEventSerializer(serializers.ModelSerializer[Event]):
+    class Meta:
+        model = Event
+        fields = ["timestamp", "name", "properties", "message_id", "received_at"]
+        read_only_fields = fields

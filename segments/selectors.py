@@ -17,6 +17,7 @@ from segments import rfm
 from segments.models import Segment, SegmentMembership, SegmentSnapshot
 from segments.rules.dialects import dialect_for
 from workspaces.models import Workspace
+from workspaces.services import ServiceError
 
 
 def person_memberships(*, person: Person, limit: int = 100) -> list[SegmentMembership]:
@@ -27,6 +28,32 @@ def person_memberships(*, person: Person, limit: int = 100) -> list[SegmentMembe
         .order_by(F("exited_at").desc(nulls_first=True), "-entered_at", "-id")
     )
     return list(memberships[:limit])
+
+
+def person_current_memberships(*, person: Person) -> list[SegmentMembership]:
+    """The person's open segment stays, most recently entered first, with their segment."""
+    return list(
+        SegmentMembership.objects.filter(
+            person=person, segment__workspace_id=person.workspace_id, exited_at__isnull=True
+        )
+        .select_related("segment")
+        .order_by("-entered_at", "-id")
+    )
+
+
+def people_in_segment(
+    people: QuerySet[Person], *, workspace: Workspace, segment_id: int
+) -> QuerySet[Person]:
+    """Narrow `people` to the current members of the workspace's segment `segment_id`.
+
+    Another workspace's segment is refused exactly like one that does not exist.
+    """
+    if not Segment.objects.filter(workspace=workspace, pk=segment_id).exists():
+        raise ServiceError(f"There is no segment {segment_id} in this workspace.", field="segment")
+    members = SegmentMembership.objects.filter(
+        segment_id=segment_id, exited_at__isnull=True
+    ).values("person_id")
+    return people.filter(pk__in=members)
 
 
 # --- segments: what the list, the builder and the wizards read ---------------------

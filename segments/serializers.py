@@ -87,6 +87,18 @@ class SegmentMemberSerializer(serializers.ModelSerializer[SegmentMembership]):
         read_only_fields = fields
 
 
+class PersonSegmentSerializer(serializers.ModelSerializer[SegmentMembership]):
+    """A segment the person is in now (in the people API's person detail)."""
+
+    id = serializers.IntegerField(source="segment_id", read_only=True)
+    name = serializers.CharField(source="segment.name", read_only=True)
+
+    class Meta:
+        model = SegmentMembership
+        fields = ["id", "name", "entered_at"]
+        read_only_fields = fields
+
+
 class MembersPushSerializer(serializers.Serializer[Any]):
     add = serializers.ListField(child=serializers.CharField(max_length=255), default=list)
     remove = serializers.ListField(child=serializers.CharField(max_length=255), default=list)

@@ -127,10 +127,20 @@ def segment_with_member(ws: Workspace) -> Segment:
     return membership.segment
 
 
+def person_with_everything(ws: Workspace) -> Person:
+    """A person with an account, an anonymous id, an event and a current segment: every
+    part of the people API has a row to show (or to leak)."""
+    person = PersonFactory(workspace=ws, account=AccountFactory(workspace=ws))
+    PersonAliasFactory(person=person)
+    EventFactory(person=person)
+    SegmentMembershipFactory(person=person, segment=SegmentFactory(workspace=ws))
+    return person
+
+
 WORKSPACE_FACTORIES.update(
     {
         Account: lambda ws: AccountFactory(workspace=ws),
-        Person: lambda ws: PersonFactory(workspace=ws),
+        Person: person_with_everything,
         Event: lambda ws: EventFactory(person=PersonFactory(workspace=ws)),
         Segment: segment_with_member,
     }
