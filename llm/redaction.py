@@ -7,6 +7,11 @@ and short order numbers pass through, which is why phone numbers are
 recognised by their shape (an international `+` prefix, a national trunk `0`,
 or digit groups with one consistent separator) rather than by digit count,
 and card numbers must pass the Luhn check.
+
+Known gaps, chosen over redacting ordinary numbers: a phone written as three
+groups of three digits without a trunk `0` ("612 345 678") reads as a number
+with thousands separators and is kept, and so is a card number with a typo
+(it fails the Luhn check).
 """
 
 from __future__ import annotations
