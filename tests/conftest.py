@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, WorkspaceFactory, make_api_key
+from tests.llm.fake_openai import fake_openai, llm_online  # noqa: F401  (shared fixtures)
 from workspaces.models import KeyScope, Role
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "workspaces",
+    "llm",
     "people",
     "segments",
     "studies",
@@ -143,11 +144,14 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Motive <motive@localhost>")
 MOTIVE_BASE_URL = os.environ.get("MOTIVE_BASE_URL", "http://127.0.0.1:8000")
 
-# LLM: one OpenAI-compatible endpoint; with no key the offline moderator is used.
+# LLM (llm/): one OpenAI-compatible endpoint. With no key every call takes its
+# caller's offline behaviour and nothing leaves the machine.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
 MOTIVE_LLM_MODEL = os.environ.get("MOTIVE_LLM_MODEL", "gpt-4o-mini")
-MOTIVE_LLM_TIMEOUT_SECONDS = float(os.environ.get("MOTIVE_LLM_TIMEOUT_SECONDS", "30"))
+MOTIVE_LLM_TIMEOUT = float(os.environ.get("MOTIVE_LLM_TIMEOUT", "20"))
+MOTIVE_LLM_MAX_RETRIES = int(os.environ.get("MOTIVE_LLM_MAX_RETRIES", "2"))
+MOTIVE_LLM_REDACT = env_bool("MOTIVE_LLM_REDACT", True)
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -14,7 +14,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Offline unless a test points the LLM at the fake server (tests/llm/fake_openai.py).
 OPENAI_API_KEY = ""
+OPENAI_BASE_URL = ""
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["OPTIONS"] = {}
