@@ -1,10 +1,10 @@
-from django.urls import path
+"""/api/v1/ingest/<call>: Segment-spec ingestion (people/api.py); the trailing slash is optional."""
+
+from django.urls import re_path
 
 from people import api
 
 urlpatterns = [
-    path("ingest/batch", api.ingest_view(api.IngestBatchApi), name="ingest-batch"),
-    path("ingest/track", api.ingest_view(api.IngestTrackApi), name="ingest-track"),
-    path("ingest/identify", api.ingest_view(api.IngestIdentifyApi), name="ingest-identify"),
-    path("ingest/group", api.ingest_view(api.IngestGroupApi), name="ingest-group"),
+    re_path(rf"^ingest/{call}/?$", api.ingest_view(call), name=f"ingest-{call}")
+    for call in api.CALLS
 ]
