@@ -42,6 +42,8 @@ def merge_aliased(*, workspace_id: int, messages: Sequence[Message], people: Res
     """Apply the batch's new alias calls to its resolved, locked people (see the module)."""
     for message in sorted(messages, key=lambda m: m.timestamp):
         previous_id: str = message.previous_id  # type: ignore[assignment]
+        if previous_id == message.user_id:
+            continue
         target = people.person_of(message)
         previous = _previous_person(workspace_id, previous_id, people)
         if previous is not None and previous.id != target.id:
