@@ -220,6 +220,18 @@ def _viewed_properties(item: dict[str, Any], scan: bool) -> dict[str, Any]:
     return {**properties, **present} if present else properties
 
 
+def _identify_traits(item: dict[str, Any], context: dict[str, Any], scan: bool) -> dict[str, Any]:
+    """identify's traits; also those in `context.traits`, where RudderStack's SDKs put them.
+
+    Keys at the root win over the same keys in the context.
+    """
+    traits = _object(item, "traits", scan)
+    in_context = context.get("traits")
+    if isinstance(in_context, dict) and in_context:
+        return {**in_context, **traits}
+    return traits
+
+
 def _with_context(payload: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     return {**payload, CONTEXT_KEY: context} if context else payload
 
@@ -267,7 +279,7 @@ def validate_item(
         kind = "track"
     elif kind == "identify":
         name = IDENTIFY_EVENT
-        payload = _object(item, "traits", scan)
+        payload = _identify_traits(item, context, scan)
     elif kind == "group":
         group_id = _identifier(item.get("groupId"), "groupId", scan)
         if group_id is None:

@@ -518,3 +518,15 @@ def test_alias_to_oneself_merges_nothing(workspace, ingest_key):
     response = post("/v1/alias", alias("u_1"), authorization=basic(ingest_key))
     assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
     assert (Person.objects.count(), PersonAlias.objects.count()) == (1, 0)
+
+
+def test_identify_takes_traits_from_the_context_too_and_the_root_wins(ingest_key):
+    item = {
+        "userId": "u_1",
+        "traits": {"plan": "pro"},
+        "context": {"traits": {"plan": "free", "email": "a@x.com"}},
+        "messageId": "i-1",
+    }
+    response = post("/v1/identify", item, authorization=basic(ingest_key))
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert Person.objects.get().traits == {"plan": "pro", "email": "a@x.com"}
