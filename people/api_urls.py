@@ -1,17 +1,19 @@
-from django.urls import path
+"""/api/v1/ingest/<call> (Segment-spec ingestion; the trailing slash is optional) and the
+people API (`people/`, `people/{id}/`, `people/{id}/events/`)."""
+
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from people import api
 
-# The people API (`people/`, `people/{id}/`, `people/{id}/events/`): after the
-# ingestion routes, which take most requests and are resolved in order.
 router = SimpleRouter()
 router.register("people", api.PersonViewSet, basename="person")
 
 urlpatterns = [
-    path("ingest/batch", api.ingest_view(api.IngestBatchApi), name="ingest-batch"),
-    path("ingest/track", api.ingest_view(api.IngestTrackApi), name="ingest-track"),
-    path("ingest/identify", api.ingest_view(api.IngestIdentifyApi), name="ingest-identify"),
-    path("ingest/group", api.ingest_view(api.IngestGroupApi), name="ingest-group"),
+    # First: the ingestion routes take most requests, and URLs resolve in order.
+    *(
+        re_path(rf"^ingest/{call}/?$", api.ingest_view(call), name=f"ingest-{call}")
+        for call in api.CALLS
+    ),
     *router.urls,
 ]

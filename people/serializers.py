@@ -1,4 +1,4 @@
-"""Input and output shapes of the people API (ingestion; people and their events) and OpenAPI."""
+"""Input and output shapes of the people API, and of ingestion for the OpenAPI schema."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ class _ItemBase(serializers.Serializer[None]):
     messageId = serializers.CharField(
         required=False, help_text="De-duplication key per workspace; generated when absent."
     )
+    writeKey = serializers.CharField(
+        required=False, help_text="The API key, for clients that cannot send a header."
+    )
+
+
+# A field named `context` would shadow Serializer.context, so it is declared past the
+# class statement (subclasses copy the declared fields of their bases).
+_ItemBase._declared_fields["context"] = serializers.DictField(
+    required=False,
+    help_text="library, ip, userAgent, locale, timezone, ...: kept with the stored event, "
+    "in its properties under `$context`.",
+)
 
 
 class TrackItemSerializer(_ItemBase):
@@ -41,18 +53,47 @@ class GroupItemSerializer(_ItemBase):
     traits = serializers.DictField(required=False, help_text="The account's traits.")
 
 
+class _ViewedItemSerializer(_ItemBase):
+    name = serializers.CharField(required=False, help_text="Added to the properties.")
+    category = serializers.CharField(required=False, help_text="Added to the properties.")
+    properties = serializers.DictField(required=False)
+
+
+class PageItemSerializer(_ViewedItemSerializer):
+    """Stored as the event `Page Viewed`."""
+
+
+class ScreenItemSerializer(_ViewedItemSerializer):
+    """Stored as the event `Screen Viewed`."""
+
+
+class AliasItemSerializer(_ItemBase):
+    userId = serializers.CharField(help_text="The person that stays.")
+    previousId = serializers.CharField(
+        help_text="A userId or anonymousId whose person merges into userId's."
+    )
+
+
 class BatchItemSerializer(_ItemBase):
-    type = serializers.ChoiceField(choices=["identify", "track", "group"])
+    type = serializers.ChoiceField(
+        choices=["track", "identify", "group", "page", "screen", "alias"]
+    )
     event = serializers.CharField(required=False, help_text="track only.")
-    properties = serializers.DictField(required=False, help_text="track only.")
+    properties = serializers.DictField(required=False, help_text="track, page and screen.")
     traits = serializers.DictField(required=False, help_text="identify and group.")
     groupId = serializers.CharField(required=False, help_text="group only.")
+    name = serializers.CharField(required=False, help_text="page and screen.")
+    category = serializers.CharField(required=False, help_text="page and screen.")
+    previousId = serializers.CharField(required=False, help_text="alias only.")
 
 
 class BatchSerializer(serializers.Serializer[None]):
     batch = BatchItemSerializer(many=True)
     sentAt = serializers.DateTimeField(
         required=False, help_text="Applies to items that carry no sentAt of their own."
+    )
+    writeKey = serializers.CharField(
+        required=False, help_text="The API key, for clients that cannot send a header."
     )
 
 
@@ -70,8 +111,15 @@ class IngestResultSerializer(serializers.Serializer[None]):
 
 
 class ErrorSerializer(serializers.Serializer[None]):
+    """The API's error shape (DESIGN.md)."""
+
     error = serializers.CharField()
     detail = serializers.DictField()
+
+
+class IngestErrorSerializer(ErrorSerializer):
+    code = serializers.CharField(help_text="The same error for SDKs, which log code and message.")
+    message = serializers.CharField()
 
 
 # --- the people API (list, detail, events) --------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from datetime import timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from workspaces.models import ApiKey, hash_key
+from workspaces.models import ApiKey, KeyScope, hash_key
 
 # last_used_at is advisory; writing it on every ingest call would cost a row
 # update per request, so it is refreshed at most once a minute.
@@ -40,12 +41,11 @@ class ApiKeyUser:
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <key>`. On ingestion endpoints (views with
-    `ingest_endpoint = True`) a key read in the last INGEST_KEY_CACHE_SECONDS is reused:
-    ingestion calls arrive hundreds per second with the same key and the lookup was a
-    round trip of its own. The price is bounded staleness there: a revoked key keeps
-    ingesting for at most that long in processes that had just read it. Everywhere
-    else revocation is immediate. Unknown keys are never cached."""
+    """`Authorization: Bearer <key>` on the DRF views; revocation is immediate here.
+
+    The ingestion endpoints are plain Django views and verify their key with
+    `ingest_key` (people/api.py).
+    """
 
     keyword = "Bearer"
 
@@ -63,11 +63,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The API key contains invalid characters."
             ) from exc
-        view = (getattr(request, "parser_context", None) or {}).get("view")
-        if getattr(view, "ingest_endpoint", False):
-            key = _cached_lookup(hash_key(raw), INGEST_KEY_CACHE_SECONDS)
-        else:
-            key = _lookup(hash_key(raw))
+        key = _lookup(hash_key(raw))
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown API key.")
         if key.revoked_at is not None:
@@ -86,20 +82,55 @@ def _touch(key: ApiKey) -> None:
         key.last_used_at = now
 
 
-def ingest_key(authorization: str) -> ApiKey | None:
-    """The usable key an ingestion call's `Authorization` header names, else None.
+class KeyRefused(Exception):
+    """Why an ingestion call's credential was refused: the caller answers 401 with it."""
 
-    For the ingestion fast path (segments/api.py), which serves a call without
-    DRF only when this answers; any other case (no header, malformed, unknown
-    or revoked key) goes through `ApiKeyAuthentication`, which explains it.
-    Same cache and last-used rules as on the ingestion views.
+
+INGEST_SCOPES = frozenset({KeyScope.INGEST, KeyScope.FULL})
+
+
+def credential_from_header(authorization: str) -> str | None:
+    """The raw key an `Authorization` header carries, None when there is no header.
+
+    `Bearer <key>`, or HTTP Basic with the key as user name and an empty password
+    (what Segment's and RudderStack's SDKs send). Raises KeyRefused when malformed.
     """
-    scheme, _, raw = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not raw or " " in raw:
+    if not authorization:
         return None
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value and " " not in value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            user, colon, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except ValueError:  # binascii.Error, non-ASCII text, undecodable bytes
+            raise KeyRefused("Malformed Basic credentials; send base64 of `<api key>:`.") from None
+        if not user or not colon or password:
+            raise KeyRefused("Send the API key as the Basic user name, with an empty password.")
+        return user
+    raise KeyRefused(
+        "Malformed Authorization header; send `Authorization: Bearer <api key>` "
+        "or HTTP Basic with the key as user name."
+    )
+
+
+def ingest_key(raw: str) -> ApiKey:
+    """The usable key (scope `ingest` or `full`) that an ingestion call names.
+
+    A key read in the last INGEST_KEY_CACHE_SECONDS is reused: ingestion calls
+    arrive hundreds per second with the same key and the lookup was a round
+    trip of its own. The price is bounded staleness: a revoked key keeps
+    ingesting for at most that long in processes that had just read it.
+    Unknown keys are never cached. Raises KeyRefused.
+    """
     key = _cached_lookup(hash_key(raw), INGEST_KEY_CACHE_SECONDS)
-    if key is None or key.revoked_at is not None:
-        return None
+    if key is None:
+        raise KeyRefused("Unknown API key.")
+    if key.revoked_at is not None:
+        raise KeyRefused("This API key has been revoked.")
+    if key.scope not in INGEST_SCOPES:
+        raise KeyRefused("This API key may not ingest.")
     _touch(key)
     return key
 

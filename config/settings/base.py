@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The ingestion endpoints are plain Django views; this adds their description.
+    "PREPROCESSING_HOOKS": ["people.openapi.ingestion_endpoints"],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     # Served from the sidecar package: no asset is fetched from the internet.

@@ -178,7 +178,7 @@ def _resolve_anonymous(
     if new_aliases:
         _insert_aliases(workspace_id, new_aliases)
     if merges:
-        _merge(merges, states)
+        merge_people(merges, states)
     return result
 
 
@@ -252,7 +252,7 @@ def merge_traits(
     return changed
 
 
-def _merge(merges: dict[int, PersonState], states: dict[int, PersonState]) -> None:
+def merge_people(merges: dict[int, PersonState], states: dict[int, PersonState]) -> None:
     """Fold anonymous people into identified ones: events, aliases, traits, then delete."""
     ids = list(merges)
 

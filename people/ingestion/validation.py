@@ -1,4 +1,4 @@
-"""Per-item validation of Segment-spec messages (identify, track, group).
+"""Per-item validation of Segment-spec messages (track, identify, group, page, screen, alias).
 
 Everything that could make the database refuse a row is caught here, item by
 item, with a message the sender can act on: PostgreSQL's jsonb rejects NUL
@@ -22,15 +22,23 @@ MAX_BATCH_BYTES = 500 * 1024
 MAX_DEPTH = 8
 MAX_ID_LENGTH = 255
 MAX_EVENT_NAME_LENGTH = 200
-EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+# Historical imports reach back to the Unix epoch; nothing real happened before it.
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_CLOCK_AHEAD = timedelta(days=1)
 
-TYPES = ("identify", "track", "group")
-# identify and group calls are stored as events under these names, so that their
-# messageId is de-duplicated like a track's and the person's timeline shows them.
+TYPES = ("track", "identify", "group", "page", "screen", "alias")
+# identify, group and alias calls are stored as events under these names, so that
+# their messageId is de-duplicated like a track's and the person's timeline shows them.
 IDENTIFY_EVENT = "$identify"
 GROUP_EVENT = "$group"
-RESERVED_EVENT_NAMES = frozenset({IDENTIFY_EVENT, GROUP_EVENT})
+ALIAS_EVENT = "$alias"
+RESERVED_EVENT_NAMES = frozenset({IDENTIFY_EVENT, GROUP_EVENT, ALIAS_EVENT})
+# page and screen calls are events under these names (Segment's own convention),
+# with the call's name and category among their properties.
+VIEWED_EVENTS = {"page": "Page Viewed", "screen": "Screen Viewed"}
+# The call's `context` (library, ip, userAgent, locale, ...) is kept in the stored
+# event's properties under this key.
+CONTEXT_KEY = "$context"
 
 # NUL and lone surrogates: PostgreSQL refuses both in jsonb and text.
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
@@ -56,6 +64,12 @@ class Message:
     name: str
     payload: dict[str, Any]
     group_id: str | None = None
+    # alias: the id (a userId or an anonymousId) whose person merges into user_id's.
+    previous_id: str | None = None
+    # The call's context, still to be added to the stored event: for identify, group
+    # and alias, whose payload is not the event's properties (track, page and screen
+    # carry it in their payload already).
+    context: dict[str, Any] | None = None
 
 
 def _bad_chars(value: str) -> bool:
@@ -166,7 +180,7 @@ def _timestamp(item: dict[str, Any], received_at: datetime) -> datetime:
         except OverflowError:
             raise ItemError("timestamp and sentAt are too far apart.") from None
     if timestamp < EARLIEST_TIMESTAMP:
-        raise ItemError("timestamp is before the year 2000; send the real event time.")
+        raise ItemError("timestamp is before 1970-01-01; send the real event time.")
     if timestamp > received_at + MAX_CLOCK_AHEAD:
         raise ItemError("timestamp is more than a day in the future.")
     return timestamp
@@ -181,8 +195,45 @@ def _event_name(item: dict[str, Any], scan: bool) -> str:
     if scan and _bad_chars(name):
         raise ItemError("event contains a NUL character or invalid Unicode.")
     if name in RESERVED_EVENT_NAMES:
-        raise ItemError(f'event "{name}" is reserved; use identify or group.')
+        raise ItemError(f'event "{name}" is reserved; use identify, group or alias.')
     return name
+
+
+def _optional_text(item: dict[str, Any], key: str, scan: bool) -> str | None:
+    value = item.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ItemError(f"{key} must be a string.")
+    if len(value) > MAX_EVENT_NAME_LENGTH:
+        raise ItemError(f"{key} is longer than {MAX_EVENT_NAME_LENGTH} characters.")
+    if scan and _bad_chars(value):
+        raise ItemError(f"{key} contains a NUL character or invalid Unicode.")
+    return value
+
+
+def _viewed_properties(item: dict[str, Any], scan: bool) -> dict[str, Any]:
+    """page/screen: the properties, with the call's name and category added."""
+    properties = _object(item, "properties", scan)
+    extra = {key: _optional_text(item, key, scan) for key in ("name", "category")}
+    present = {key: value for key, value in extra.items() if value is not None}
+    return {**properties, **present} if present else properties
+
+
+def _identify_traits(item: dict[str, Any], context: dict[str, Any], scan: bool) -> dict[str, Any]:
+    """identify's traits; also those in `context.traits`, where RudderStack's SDKs put them.
+
+    Keys at the root win over the same keys in the context.
+    """
+    traits = _object(item, "traits", scan)
+    in_context = context.get("traits")
+    if isinstance(in_context, dict) and in_context:
+        return {**in_context, **traits}
+    return traits
+
+
+def _with_context(payload: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, CONTEXT_KEY: context} if context else payload
 
 
 def validate_item(
@@ -195,6 +246,8 @@ def validate_item(
 ) -> Message:
     """Validate one item; `kind` forces the type (single-item endpoints).
 
+    page and screen calls become `track` messages of `Page Viewed` / `Screen
+    Viewed`: stored like any event, on the same write path.
     `scan=False` skips the per-string NUL/surrogate scan (ids, event name,
     properties); only pass it when the raw JSON has been checked for those
     escapes as a whole (see BAD_ESCAPES): a JSON text can carry neither
@@ -206,25 +259,39 @@ def validate_item(
     kind = kind or item.get("type")
     if kind not in TYPES:
         shown = kind if isinstance(kind, str) else type(kind).__name__
-        raise ItemError(f'Unknown type "{str(shown)[:40]}"; use identify, track or group.')
+        raise ItemError(
+            f'Unknown type "{str(shown)[:40]}"; use track, identify, group, page, screen or alias.'
+        )
     user_id = _identifier(item.get("userId"), "userId", scan)
     anonymous_id = _identifier(item.get("anonymousId"), "anonymousId", scan)
     if user_id is None and anonymous_id is None:
         raise ItemError("userId or anonymousId is required.")
     message_id = _identifier(item.get("messageId"), "messageId", scan) or str(uuid.uuid4())
-    group_id = None
+    context = _object(item, "context", scan)
+    group_id = previous_id = None
+    event_context: dict[str, Any] | None = context or None
     if kind == "track":
         name = _event_name(item, scan)
-        payload = _object(item, "properties", scan)
+        payload, event_context = _with_context(_object(item, "properties", scan), context), None
+    elif kind in VIEWED_EVENTS:
+        name = VIEWED_EVENTS[kind]
+        payload, event_context = _with_context(_viewed_properties(item, scan), context), None
+        kind = "track"
     elif kind == "identify":
         name = IDENTIFY_EVENT
-        payload = _object(item, "traits", scan)
-    else:
+        payload = _identify_traits(item, context, scan)
+    elif kind == "group":
         group_id = _identifier(item.get("groupId"), "groupId", scan)
         if group_id is None:
             raise ItemError("groupId is required for group.")
         name = GROUP_EVENT
         payload = _object(item, "traits", scan)
+    else:
+        previous_id = _identifier(item.get("previousId"), "previousId", scan)
+        if user_id is None or previous_id is None:
+            raise ItemError("userId and previousId are required for alias.")
+        name = ALIAS_EVENT
+        payload = {"previousId": previous_id}
     return Message(
         index=index,
         kind=kind,
@@ -235,4 +302,6 @@ def validate_item(
         name=name,
         payload=payload,
         group_id=group_id,
+        previous_id=previous_id,
+        context=event_context,
     )

@@ -8,7 +8,8 @@ Order inside one transaction:
    message_id`: what comes back is exactly what is new, everything else is a
    duplicate of a stored event;
 4. apply only the new messages: traits (last write wins per key, by
-   timestamp), account links and traits, first/last seen — one UPDATE per table.
+   timestamp), account links and traits, first/last seen — one UPDATE per table;
+   `alias` calls fold their previousId's person into their userId's (aliasing.py).
 
 identify and group calls are stored as `$identify` / `$group` events, which is
 what makes their messageId de-duplication exact and gives a person's timeline
@@ -32,9 +33,10 @@ from django.utils import timezone
 
 from people.bulk import insert_ignoring_conflicts
 from people.ingestion import postgres
+from people.ingestion.aliasing import merge_aliased
 from people.ingestion.people import PersonState, Resolution, merge_traits, resolve_people
 from people.ingestion.postgres import TrackRow
-from people.ingestion.validation import Message
+from people.ingestion.validation import CONTEXT_KEY, Message
 from people.models import Account, Event, Person
 
 INSERT_CHUNK = 1000
@@ -135,6 +137,9 @@ def _write(workspace_id: int, batch: list[Message], received_at: datetime) -> in
     stored = _insert_events(workspace_id, batch, people, received_at)
     new = [m for m in batch if m.message_id in stored] if len(stored) < len(batch) else batch
     _apply(new, people, accounts)
+    aliases = [m for m in new if m.kind == "alias"]
+    if aliases:
+        merge_aliased(workspace_id=workspace_id, messages=aliases, people=people)
     _save_people(people)
     _save_accounts(accounts)
     return len(new)
@@ -148,6 +153,8 @@ def _insert_events(
         payload: Any = m.payload
         if m.group_id is not None:
             payload = {"groupId": m.group_id, "traits": payload}
+        if m.context:
+            payload = {**payload, CONTEXT_KEY: m.context}
         rows.append((people.person_of(m).id, m.name, payload, m.timestamp, m.message_id))
     return _insert_rows(workspace_id, rows, received_at)
 

@@ -81,7 +81,7 @@ def test_bad_event_rows_are_reported_by_line_and_the_rest_imported(workspace):
     assert result.errors == [
         (3, "user_id is empty."),
         (4, 'timestamp "yesterday" is not ISO 8601, e.g. 2026-11-01T10:00:00Z.'),
-        (5, "timestamp is before the year 2000; send the real event time."),
+        (5, "timestamp is before 1970-01-01; send the real event time."),
         (6, "properties must be a JSON object."),
         (7, "properties is not valid JSON."),
         (8, "event is required for track and must be a non-empty string."),

@@ -136,7 +136,7 @@ def _race(monkeypatch, *, first: str, paused_in: tuple[Any, str]) -> None:
 
 def test_an_anonymous_event_written_while_its_person_is_merged_follows_the_merge(monkeypatch):
     # The merge holds the anonymous person (locked) when the late event arrives.
-    _race(monkeypatch, first="merge", paused_in=(people, "_merge"))
+    _race(monkeypatch, first="merge", paused_in=(people, "merge_people"))
 
 
 def test_a_merge_waits_for_a_batch_writing_the_anonymous_persons_events(monkeypatch):

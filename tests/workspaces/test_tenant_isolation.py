@@ -44,6 +44,8 @@ def test_the_walk_covers_the_known_routes():
     names = {pattern.name for _, pattern, _ in scoped_routes()}
     assert {"workspace-current", "api-key-list", "api-key-detail", "member-list"} <= names
     assert {"person-list", "person-detail", "person-events"} <= names
+    # The ingestion views are plain Django views (workspaces.scoping.ApiKeyView), walked too.
+    assert {"ingest-batch", "ingest-alias", "sdk-batch", "sdk-page"} <= names
 
 
 @pytest.fixture
