@@ -16,6 +16,12 @@ full size: it must not grow with the number of events.
 Sizes: BENCH_PEOPLE (100000), BENCH_EVENTS (5000000), BENCH_REPEAT (5). The database
 is kept between runs (generation is skipped when the data is already there); pass
 --fresh to rebuild it.
+
+`python benchmarks/segments.py fresh` runs only the fresh-data phase instead (issue 14):
+a new database `<name>_bench_fresh`, FRESH_PEOPLE (25000) people, FRESH_PURCHASES (70000)
+`Order Completed` over a year and as many other events, loaded in bulk and computed at
+once (a rule, an RFM and a 4-cluster segment, each once) with no VACUUM or ANALYZE and
+autovacuum off on the tables, as right after a CSV import into a new database.
 """
 
 from __future__ import annotations
@@ -37,11 +43,14 @@ sys.path.insert(0, str(ROOT))
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "5000000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+FRESH = "fresh" in sys.argv[1:]
+FRESH_PEOPLE = int(os.environ.get("BENCH_FRESH_PEOPLE", "25000"))
+FRESH_PURCHASES = int(os.environ.get("BENCH_FRESH_PURCHASES", "70000"))
 AS_OF = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motive")
 parts = urlsplit(BASE_URL)
-DB_NAME = parts.path.lstrip("/") + "_bench_segments"
+DB_NAME = parts.path.lstrip("/") + ("_bench_fresh" if FRESH else "_bench_segments")
 os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + DB_NAME))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ["DEBUG"] = "0"
@@ -123,6 +132,39 @@ def ensure_database(fresh: bool) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+# The fresh-data run: purchases over a year by three in four people (heavier buyers more
+# often), logins, exports and feature use by everyone, all drawn server-side.
+FRESH_PEOPLE_SQL = """
+INSERT INTO segments_person (workspace_id, user_id, traits, trait_times, first_seen, last_seen)
+SELECT %(ws)s, 'u' || g, jsonb_build_object('plan', (ARRAY['free','pro','team'])[1 + (g %% 3)]),
+       '{}'::jsonb, %(as_of)s, %(as_of)s
+FROM generate_series(1, %(people)s) g
+"""
+FRESH_EVENTS_SQL = """
+SELECT setseed(0.14);
+INSERT INTO segments_event (workspace_id, person_id, name, properties, timestamp, message_id,
+                            received_at)
+SELECT %(ws)s, %(first)s + floor(power(random(), 2) * %(people)s * 0.75)::bigint,
+       'Order Completed', jsonb_build_object('amount', round((random() * 200)::numeric, 2)),
+       %(as_of)s - random() * interval '360 days', 'o' || g, %(as_of)s
+FROM generate_series(1, %(purchases)s) g;
+INSERT INTO segments_event (workspace_id, person_id, name, properties, timestamp, message_id,
+                            received_at)
+SELECT %(ws)s, %(first)s + floor(random() * %(people)s)::bigint,
+       (ARRAY['Logged In', 'Logged In', 'Report Exported', 'Feature Used'])
+         [1 + floor(random() * 4)::int],
+       '{}'::jsonb, %(as_of)s - random() * interval '90 days', 'x' || g, %(as_of)s
+FROM generate_series(1, %(purchases)s) g;
+"""
+FRESH_RULE = {
+    "all": [
+        {"event": "Order Completed", "value": {"gte": 3}, "within_days": 365},
+        {"event": "Logged In", "within_days": 30},
+        {"trait": "plan", "op": "eq", "value": "pro"},
+    ]
+}
 
 
 def generate(name: str, people: int, events: int) -> Any:
@@ -233,6 +275,53 @@ def run(workspace: Any) -> dict[str, Any]:
     return results
 
 
+def fresh_run() -> list[str]:
+    """Load the fresh-data set in bulk and compute once per kind, analyzing nothing first."""
+    from django.db import connection
+
+    from people.models import Person
+    from segments import services
+    from segments.models import Segment
+    from workspaces.models import Workspace
+
+    with connection.cursor() as cursor:
+        for table in ("segments_person", "segments_event", "segments_segmentmembership"):
+            cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    workspace = Workspace.objects.create(name="bench-fresh", revenue_event="Order Completed")
+    started = time.perf_counter()
+    params = {"ws": workspace.pk, "as_of": AS_OF, "people": FRESH_PEOPLE}
+    with connection.cursor() as cursor:
+        cursor.execute(FRESH_PEOPLE_SQL, params)
+        first = Person.objects.filter(workspace=workspace).order_by("id").values_list("id")[0][0]
+        cursor.execute(FRESH_EVENTS_SQL, {**params, "first": first, "purchases": FRESH_PURCHASES})
+    loaded = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, last_analyze, last_autoanalyze FROM pg_stat_user_tables "
+            "WHERE relname IN ('segments_person', 'segments_event') ORDER BY relname"
+        )
+        analyzed = cursor.fetchall()
+    lines = [
+        f"#### fresh: {FRESH_PEOPLE:,} people, {FRESH_PURCHASES:,} purchases and "
+        f"{FRESH_PURCHASES:,} other events, loaded in {loaded:.1f} s, no ANALYZE",
+        "",
+        f"last (auto)analyze before computing: {analyzed}",
+        "",
+        "| compute (first, on fresh data) | wall time | size |",
+        "|---|---:|---:|",
+    ]
+    for kind, definition in (("rule", FRESH_RULE), ("rfm", RFM), ("cluster", CLUSTER)):
+        segment = Segment.objects.create(
+            workspace=workspace, name=kind, kind=kind, definition=definition
+        )
+        started = time.perf_counter()
+        diff = services.segment_compute(segment=segment, as_of=AS_OF)
+        seconds = time.perf_counter() - started
+        lines.append(f"| {kind} | {seconds * 1000:,.0f} ms | {diff.size:,} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def report(scale: str, people: int, events: int, r: dict[str, Any]) -> list[str]:
     ratio = r["rule_motive"][0] / r["rule_hand"][0]
     rows = [
@@ -272,13 +361,25 @@ def report(scale: str, people: int, events: int, r: dict[str, Any]) -> list[str]
 
 
 def main() -> int:
-    ensure_database("--fresh" in sys.argv)
+    ensure_database("--fresh" in sys.argv or FRESH)
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if FRESH:
+        out = [
+            f"### Segments on fresh data — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{platform.node() or 'this machine'}, {os.cpu_count()} cores",
+            "",
+            *fresh_run(),
+        ]
+        from django.db import connections
+
+        connections.close_all()
+        print("\n".join(out))
+        return 0
     out = [
         f"### Segments — {datetime.now(UTC):%Y-%m-%d}, {platform.node() or 'this machine'}",
         "",

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from people.ingestion.validation import MAX_ITEM_BYTES, ItemError, Message, validate_item
 from people.ingestion.writer import write_messages
+from people.maintenance import analyze_people_tables
 from workspaces.models import Workspace
 
 CHUNK_ROWS = 10_000
@@ -216,6 +217,9 @@ def _run(
             )
             result.imported += written.accepted
             result.duplicates += written.duplicates
+    if result.imported:
+        # What the file added is planned for from now on, not after autovacuum.
+        analyze_people_tables()
     result.errors.sort()
 
 

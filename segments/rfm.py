@@ -23,8 +23,9 @@ without ties the bins hold n / bins people each; ties can only make a bin larger
 | 2 | Hibernating | Hibernating | At Risk | At Risk | Can't Lose Them |
 | 1 | Lost | Hibernating | At Risk | At Risk | Can't Lose Them |
 
-Everything runs as one query in the database; the members' scores are written
-with one `UPDATE ... FROM` (PostgreSQL and SQLite >= 3.33).
+Everything runs in the database: one scoring query, staged in a temporary table,
+then the membership diff and one `UPDATE ... FROM` of the members' scores
+(PostgreSQL and SQLite >= 3.33).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from django.db import connection, transaction
 from people.models import Event
 from segments.membership import MEMBERSHIP, MembershipDiff, apply_members
 from segments.models import Segment
+from segments.planner_stats import analyze_if_stale
 from segments.rules.dialects import Dialect, dialect_for
 from segments.rules.sql import SQL, join, param, sql
 from workspaces.services import ServiceError
@@ -186,38 +188,70 @@ def _json_scores(dialect: Dialect) -> str:
     return f"{builder}({pairs})"
 
 
+SCORES = "motive_stage_rfm_scores"
+
+
 def compute(*, segment: Segment, as_of: datetime, now: datetime | None = None) -> MembershipDiff:
-    """Members = purchasers in the included tiers; their scores are stored on the membership."""
+    """Members = purchasers in the included tiers; their scores are stored on the membership.
+
+    The scores are computed once, into a temporary table keyed by person and analyzed,
+    which both the membership diff and the scores' UPDATE read: the UPDATE then joins
+    the memberships to a table whose size the planner knows, instead of to the scoring
+    query, which a nested loop would re-run for every membership row.
+    """
     dialect = dialect_for(connection)
     dialect.prepare()
     spec = validate(segment.definition)
     scored = scored_sql(spec, workspace_id=segment.workspace_id, as_of=as_of, dialect=dialect)
-    members = _members(spec, scored)
+    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
     with transaction.atomic():
-        diff = apply_members(
-            segment=segment, members_sql=members.text, members_params=list(members.params), now=now
+        _execute(f"DROP TABLE IF EXISTS {SCORES}", [])
+        _execute(
+            f"CREATE TEMPORARY TABLE {SCORES} "
+            f"(pid bigint PRIMARY KEY, tier text NOT NULL, scores {json_type} NOT NULL)",
+            [],
         )
-        update = sql(
-            f"UPDATE {MEMBERSHIP} SET scores = z.scores FROM "  # noqa: S608
-            f"(SELECT x.pid, {_json_scores(dialect)} AS scores FROM ({{}}) x) z "
-            "WHERE segment_id = {} AND exited_at IS NULL AND person_id = z.pid",
-            scored,
-            param(segment.pk),
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(update.text, list(update.params))
+        try:
+            stage = sql(
+                f"INSERT INTO {SCORES} (pid, tier, scores) "  # noqa: S608  (constant names)
+                f"SELECT x.pid, x.tier, {_json_scores(dialect)} FROM ({{}}) x",
+                scored,
+            )
+            _execute(stage.text, list(stage.params))
+            if connection.vendor == "postgresql":
+                _execute(f"ANALYZE {SCORES}", [])
+            members = _members(spec, SQL(SCORES))
+            diff = apply_members(
+                segment=segment,
+                members_sql=members.text,
+                members_params=list(members.params),
+                now=now,
+            )
+            _execute(
+                f"UPDATE {MEMBERSHIP} SET scores = z.scores FROM {SCORES} z "  # noqa: S608
+                "WHERE segment_id = %s AND exited_at IS NULL AND person_id = z.pid",
+                [segment.pk],
+            )
+        finally:
+            _execute(f"DROP TABLE IF EXISTS {SCORES}", [])
     return diff
+
+
+def _execute(statement: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
 def preview(
     definition: dict[str, Any], *, workspace_id: int, as_of: datetime, sample: int = 20
 ) -> dict[str, Any]:
     """Size and a sample of user ids of an RFM definition, without saving anything."""
+    analyze_if_stale()
     dialect = dialect_for(connection)
     dialect.prepare()
     spec = validate(definition)
     scored = scored_sql(spec, workspace_id=workspace_id, as_of=as_of, dialect=dialect)
-    members = _members(spec, scored)
+    members = _members(spec, sql("({})", scored))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({members.text}) c", list(members.params))  # noqa: S608
         (size,) = cursor.fetchone()
@@ -229,9 +263,10 @@ def preview(
         return {"size": size, "sample": [row[0] for row in cursor.fetchall()]}
 
 
-def _members(spec: dict[str, Any], scored: SQL) -> SQL:
-    """`person_id`s of the scored purchasers in the included tiers (all tiers if none)."""
+def _members(spec: dict[str, Any], source: SQL) -> SQL:
+    """`person_id`s of the scored purchasers in the included tiers (all tiers if none);
+    `source` is the scoring query in parentheses or the table it was staged in."""
     if not spec["include"]:
-        return sql("SELECT t.pid AS person_id FROM ({}) t", scored)
+        return sql("SELECT t.pid AS person_id FROM {} t", source)
     tiers = join(", ", (param(tier) for tier in spec["include"]))
-    return sql("SELECT t.pid AS person_id FROM ({}) t WHERE t.tier IN ({})", scored, tiers)
+    return sql("SELECT t.pid AS person_id FROM {} t WHERE t.tier IN ({})", source, tiers)

@@ -11,14 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from people.models import Person
-from segments import clusters, inbound, metrics, rfm
+from segments import clusters, inbound, metrics, planner_stats, rfm
 from segments.membership import (
     MembershipDiff,
     apply_members,
     change_members,
     person_ids_for_user_ids,
 )
-from segments.models import InboundDelivery, Segment, SegmentKind
+from segments.models import InboundDelivery, Segment, SegmentKind, SegmentMembership
 from segments.rules import compile_rule, validate_definition
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
@@ -144,7 +144,14 @@ def segment_compute(
     `record_at` is when the compute counts as having happened (entered/exited times,
     the snapshot); it defaults to now. Only a history backfill (the demo) sets it.
     """
+    set_based = segment.kind in {SegmentKind.RULE, SegmentKind.RFM, SegmentKind.CLUSTER}
+    if set_based:
+        # Their SQL is planned from statistics that a bulk load leaves stale.
+        planner_stats.analyze_if_stale()
     diff = _compute_members(segment=segment, as_of=as_of, at=record_at)
+    if set_based:
+        # The metrics join the memberships, which this compute may just have filled.
+        planner_stats.analyze_if_stale([SegmentMembership._meta.db_table])
     segment.refresh_from_db()
     metrics.record(segment, diff, now=record_at or as_of or segment.computed_at or timezone.now())
     return diff

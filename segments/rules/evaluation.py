@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from people.models import Person
+from segments.planner_stats import analyze_if_stale
 from segments.rules.compiler import PERSON, compile_rule
 from workspaces.models import Workspace
 
@@ -46,6 +47,7 @@ def preview(
 ) -> dict[str, Any]:
     """`{"size": N, "sample": [user ids]}` without saving anything; the sample is the
     first identified members by id, so it is stable between previews."""
+    analyze_if_stale(using=using)
     query = compile_rule(definition, workspace=workspace, as_of=as_of, using=using)
     with connections[using].cursor() as cursor:
         count = f"SELECT COUNT(*) FROM ({query.sql}) rule_ids"  # noqa: S608  (compiled SQL)

@@ -342,3 +342,18 @@ def test_an_import_that_fails_midway_keeps_what_it_stored_with_exact_ranges(work
     assert _seen_ranges() == {
         "u_1": (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
     }
+
+
+def test_an_import_ends_by_analyzing_the_tables_it_filled(workspace):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    rows = "".join(f"u_{i},e,2026-11-01T00:00:00Z\n" for i in range(300))
+    assert run_events(workspace, "user_id,event,timestamp\n" + rows).imported == 300
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class "
+            "WHERE relname IN ('segments_event', 'segments_person') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [("segments_event", 300.0), ("segments_person", 300.0)]
