@@ -16,6 +16,7 @@ from typing import Any
 
 # PostgreSQL refuses NUL in text and jsonb; a lone surrogate has no UTF-8 encoding.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Far deeper than any definition needs (rule groups nest at most 12 levels, about 26
 # JSON levels), far shallower than Python's recursion limit, which json.loads,
@@ -26,9 +27,9 @@ MAX_JSON_DEPTH = 100
 MAX_ID = 2**63 - 1
 
 
-def text_problem(text: str) -> str | None:
+def text_problem(text: str, *, pattern: re.Pattern[str] = _UNSTORABLE) -> str | None:
     """Why `text` cannot be stored, or None when it can."""
-    found = _UNSTORABLE.search(text)
+    found = pattern.search(text)
     if found is None:
         return None
     char = found.group()
@@ -61,17 +62,27 @@ def find_unstorable(value: Any, path: str = "") -> Unstorable | None:
     Walks without recursion, so any depth the JSON parser produced is safe to check.
     Keys are reported at the object holding them, as "a key ...".
     """
+    return _find(value, path, _UNSTORABLE)
+
+
+def find_lone_surrogate(value: Any, path: str = "") -> Unstorable | None:
+    """The first string in `value` that is not valid Unicode: it cannot even be encoded
+    to answer with, let alone stored."""
+    return _find(value, path, _SURROGATE)
+
+
+def _find(value: Any, path: str, pattern: re.Pattern[str]) -> Unstorable | None:
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
-            problem = text_problem(item)
+            problem = text_problem(item, pattern=pattern)
             if problem is not None:
                 return Unstorable(where, problem)
         elif isinstance(item, dict):
             children: list[tuple[str, Any]] = []
             for key, child in item.items():
-                problem = text_problem(key) if isinstance(key, str) else None
+                problem = text_problem(key, pattern=pattern) if isinstance(key, str) else None
                 if problem is not None:
                     return Unstorable(where, f"a key {problem}")
                 children.append((json_path(where, key), child))

@@ -35,7 +35,6 @@ def rule_with(**changes):
 # (kind, definition, the message naming the offending part)
 NUL_DEFINITIONS = [
     ("rule", rule_with(trait={"value": NUL}), f"all[0].value: {NUL_PROBLEM}"),
-    ("rule", rule_with(trait={"value": SURROGATE}), f"all[0].value: {SURROGATE_PROBLEM}"),
     ("rule", rule_with(trait={"op": "in", "value": ["a", NUL]}), f"all[0].value[1]: {NUL_PROBLEM}"),
     ("rule", rule_with(trait={"trait": NUL}), f"all[0].trait: {NUL_PROBLEM}"),
     ("rule", rule_with(event={"event": NUL}), f"all[1].event: {NUL_PROBLEM}"),
@@ -85,6 +84,16 @@ def test_preview_refuses_text_a_database_cannot_store(api, kind, definition, mes
     body = {"kind": kind, "definition": definition}
     response = post_json(api, "/api/v1/segments/preview", body)
     assert (response.status_code, response.json()) == (400, expected_error(message))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/segments/", "/api/v1/segments/preview"])
+def test_a_lone_surrogate_is_refused_by_the_parser_with_its_path(api, workspace, url):
+    body = {"name": "Hostile", "kind": "rule", "definition": rule_with(trait={"value": SURROGATE})}
+    response = post_json(api, url, body)
+    message = f"JSON parse error - definition.all[0].value: {SURROGATE_PROBLEM}"
+    assert response.status_code == 400
+    assert response.json() == {"error": message, "detail": {"code": "parse_error"}}
+    assert not Segment.objects.filter(workspace=workspace).exists()
 
 
 def test_update_refuses_a_nul_and_keeps_the_old_definition(api, workspace):
@@ -253,6 +262,7 @@ def test_builder_refuses_a_nul_in_the_definition(browser, workspace):
     "text,words",
     [
         (json.dumps(rule_with(trait={"value": NUL})), "NUL character"),
+        (json.dumps(rule_with(trait={"value": SURROGATE})), "contains a lone surrogate"),
         ("[" * 10_000, "nested deeper than"),
     ],
 )
