@@ -260,7 +260,12 @@ def hostile_requests(name: str, method: str) -> Iterator[tuple[dict[str, str], A
 
 
 def _send(
-    client: APIClient, method: str, url: str, query: dict[str, str], body: Any, sign: Any
+    client: APIClient,
+    method: str,
+    url: str,
+    query: dict[str, str],
+    body: Any,
+    sign: Signer | None,
 ) -> Any:
     target = url + ("?" + urlencode(query) if query else "")
     if body is None:
