@@ -7,7 +7,9 @@ import io
 from django import forms
 
 from people.importing import ImportResult, import_events_csv, import_people_csv
+from people.selectors import PeopleQuery, parse_people_query
 from workspaces.models import Workspace
+from workspaces.untrusted import find_unstorable
 
 # Larger files belong to `manage.py import_people/import_events`, which stream from disk.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -47,3 +49,32 @@ class CsvImportForm(forms.Form):
             return import_people_csv(workspace=workspace, file=text)
         finally:
             text.detach()
+
+
+class SearchForm(forms.Form):
+    """The search box of a list page (accounts: part of a group id).
+
+    Django's CharField refuses a NUL character ("Null characters are not allowed."):
+    no stored text holds one, and PostgreSQL would refuse the query.
+    """
+
+    q = forms.CharField(required=False)
+
+
+class PeopleSearchForm(SearchForm):
+    """Part of a user id, or `key=value` trait terms; `query` is the parsed search."""
+
+    def clean_q(self) -> str:
+        text: str = self.cleaned_data["q"]
+        query = parse_people_query(text)
+        # A quoted value may spell a NUL or a lone surrogate as a JSON escape.
+        unstorable = find_unstorable([value for _key, value in query.traits])
+        if unstorable is not None:
+            raise forms.ValidationError(f"A trait value {unstorable.problem}.")
+        self.cleaned_data["query"] = query
+        return text
+
+    @property
+    def query(self) -> PeopleQuery | None:
+        """The parsed search, or None when the form is invalid."""
+        return self.cleaned_data.get("query") if self.is_valid() else None

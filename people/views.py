@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from people import hooks, selectors
-from people.forms import CsvImportForm
+from people.forms import CsvImportForm, PeopleSearchForm, SearchForm
 from workspaces.web import member_required
 
 PEOPLE_PER_PAGE = 50
@@ -41,14 +41,25 @@ def _render(
         return render(request, template, context, status=status)
 
 
+def _search_error(form: SearchForm) -> str:
+    """The search box's error, if any, in words."""
+    return " ".join(str(message) for message in form.errors.get("q", []))
+
+
+def _search_status(request: HttpRequest, error: str) -> int:
+    # htmx swaps only 2xx answers: its live search gets the message in a 200 fragment.
+    return 400 if error and not request.htmx else 200  # type: ignore[attr-defined]
+
+
 def _people_context(request: HttpRequest) -> dict[str, Any]:
-    q = request.GET.get("q", "")
-    query = selectors.parse_people_query(q)
+    form = PeopleSearchForm(request.GET)
+    query = form.query
     people = selectors.person_list(workspace=request.workspace, query=query)  # type: ignore[attr-defined]
     return {
-        "q": q,
-        "query": query,
-        "page": _page(request, people, PEOPLE_PER_PAGE),
+        "q": request.GET.get("q", ""),
+        "query": query if query is not None else selectors.PeopleQuery(),
+        "search_error": _search_error(form),
+        "page": _page(request, people if query is not None else people.none(), PEOPLE_PER_PAGE),
         "can_import": request.membership.can_write,  # type: ignore[attr-defined]
     }
 
@@ -63,6 +74,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "people/people_list.html",
         context,
         partial=("people-results", "people/_people_results.html"),
+        status=_search_status(request, context["search_error"]),
     )
 
 
@@ -103,14 +115,21 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @member_required()
 def account_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
     accounts = selectors.account_list(workspace=request.workspace, search=q)  # type: ignore[attr-defined]
-    context = {"q": q, "page": _page(request, accounts, PEOPLE_PER_PAGE)}
+    error = _search_error(form)
+    context = {
+        "q": request.GET.get("q", "").strip(),
+        "search_error": error,
+        "page": _page(request, accounts.none() if error else accounts, PEOPLE_PER_PAGE),
+    }
     return _render(
         request,
         "people/account_list.html",
         context,
         partial=("account-results", "people/_account_results.html"),
+        status=_search_status(request, error),
     )
 
 

@@ -78,6 +78,7 @@ class SegmentViewSet(
         data = PreviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         kind, definition = data.validated_data["kind"], data.validated_data["definition"]
+        services.validate_as_of(data.validated_data["as_of"])
         as_of = data.validated_data["as_of"] or timezone.now()
         services.validate_segment_definition(
             workspace=self.workspace, kind=kind, definition=definition

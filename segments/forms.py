@@ -13,6 +13,7 @@ from segments.models import SegmentKind
 from segments.services import validate_segment_definition
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
+from workspaces.untrusted import loads_json
 
 PLAYBOOK_HELP = "What does the team do for this segment? A segment without a decision is taxonomy."
 MAX_STATIC_BYTES = 5 * 1024 * 1024
@@ -81,12 +82,13 @@ class RuleSegmentForm(SegmentForm):
     def clean_definition_json(self) -> Any:
         text = self.cleaned_data["definition_json"]
         try:
-            value = json.loads(text)
-        except ValueError as exc:
+            value = loads_json(text)
+        except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                f"The JSON is not valid (line {getattr(exc, 'lineno', '?')}, column "
-                f"{getattr(exc, 'colno', '?')}): {getattr(exc, 'msg', exc)}."
+                f"The JSON is not valid (line {exc.lineno}, column {exc.colno}): {exc.msg}."
             ) from exc
+        except ValueError as exc:
+            raise forms.ValidationError(f"The JSON is {exc}.") from exc
         return value
 
     def definition(self) -> dict[str, Any]:

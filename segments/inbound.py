@@ -59,7 +59,9 @@ def verify(
             "when you send it."
         )
     expected = sign(secret=secret, timestamp=sent, body=body)
-    if not hmac.compare_digest(expected, signature.strip()):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    sent_signature = signature.strip().encode("utf-8", "backslashreplace")
+    if not hmac.compare_digest(expected.encode(), sent_signature):
         raise SignatureError('Signature mismatch: sign "<timestamp>.<raw body>" with HMAC-SHA256.')
     return sent
 
@@ -82,13 +84,14 @@ def changes_from_payload(
     payload: Any, *, action: str = "add", user_id_property: str = "user_id"
 ) -> tuple[list[str], list[str]]:
     """The (add, remove) user id lists a webhook body asks for."""
+    # Checked for every body: the action also keys the delivery record against replays.
+    if action not in {"add", "remove"}:
+        raise ServiceError('action must be "add" or "remove".')
     if isinstance(payload, dict) and ("add" in payload or "remove" in payload):
         add, remove = payload.get("add", []), payload.get("remove", [])
         if not isinstance(add, list) or not isinstance(remove, list):
             raise ServiceError("add and remove must be lists of user ids.")
         return add, remove
-    if action not in {"add", "remove"}:
-        raise ServiceError('action must be "add" or "remove".')
     contacts = payload if isinstance(payload, list) else [payload]
     user_ids = [_contact_user_id(c, user_id_property) for c in contacts]
     missing = [i for i, u in enumerate(user_ids) if u is None]

@@ -42,6 +42,7 @@ from segments.planner_stats import analyze_if_stale
 from segments.rules.dialects import Dialect, dialect_for
 from segments.rules.sql import SQL, join, param, sql
 from workspaces.services import ServiceError
+from workspaces.untrusted import find_unstorable
 
 EVENT = Event._meta.db_table
 
@@ -86,6 +87,9 @@ def tier_of(r: int, f: int, m: int, bins: int = 5) -> str:
 
 def validate(definition: dict[str, Any]) -> dict[str, Any]:
     """Check an RFM definition; returns it with defaults filled in."""
+    unstorable = find_unstorable(definition, "definition")
+    if unstorable is not None:
+        raise ServiceError(f"{unstorable.path}: {unstorable.problem}", field="definition")
     unknown = set(definition) - KEYS
     if unknown:
         raise ServiceError(f'definition: unknown key "{sorted(unknown)[0]}".', field="definition")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,26 +21,48 @@ from segments.models import InboundDelivery, Segment, SegmentKind, SegmentMember
 from segments.rules import compile_rule, validate_definition
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
+from workspaces.untrusted import find_unstorable, loads_json
 
 MAX_LIST_SIZE = 100_000
 MAX_USER_ID_LENGTH = 255
+# Events are stored from 1970 on; windows reach back at most 100 years from `as_of`, and
+# dates are shifted into the workspace's time zone: this range keeps all of that inside
+# the calendar Python and the database share (years 1 to 9999).
+AS_OF_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+AS_OF_LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def _user_id_list(value: Any, path: str) -> list[str]:
+def validate_as_of(as_of: datetime | None) -> None:
+    """Refuse a pinned "now" whose windows would run off the calendar."""
+    if as_of is not None and not AS_OF_EARLIEST <= as_of <= AS_OF_LATEST:
+        raise ServiceError(
+            "as_of: must be between 1970-01-01T00:00:00Z and 2999-12-31T23:59:59Z.",
+            field="as_of",
+        )
+
+
+def _check_storable(value: Any, path: str, field: str) -> None:
+    unstorable = find_unstorable(value, path)
+    if unstorable is not None:
+        raise ServiceError(f"{unstorable.path}: {unstorable.problem}", field=field)
+
+
+def _user_id_list(value: Any, path: str, field: str = "definition") -> list[str]:
     if not isinstance(value, list):
-        raise ServiceError(f"{path}: expected a list of user ids.", field="definition")
+        raise ServiceError(f"{path}: expected a list of user ids.", field=field)
     if len(value) > MAX_LIST_SIZE:
         raise ServiceError(
             f"{path}: at most {MAX_LIST_SIZE:,} user ids per request; send the rest in batches.",
-            field="definition",
+            field=field,
         )
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item or len(item) > MAX_USER_ID_LENGTH:
             raise ServiceError(
                 f"{path}[{index}]: a user id is a non-empty string of at most "
                 f"{MAX_USER_ID_LENGTH} characters.",
-                field="definition",
+                field=field,
             )
+    _check_storable(value, path, field)
     return value
 
 
@@ -55,6 +76,9 @@ def validate_segment_definition(
         )
     if not isinstance(definition, dict):
         raise ServiceError("definition: expected a JSON object.", field="definition")
+    if kind in (SegmentKind.STATIC, SegmentKind.EXTERNAL):
+        # Rule, RFM and cluster definitions are checked by their own validators.
+        _check_storable(definition, "definition", "definition")
     if kind == SegmentKind.RULE:
         validate_definition(definition, workspace=workspace, segment_id=segment_id)
     elif kind == SegmentKind.STATIC:
@@ -70,6 +94,7 @@ def validate_segment_definition(
             raise ServiceError(
                 f'definition: unknown key "{sorted(unknown)[0]}".', field="definition"
             )
+
     elif kind == SegmentKind.RFM:
         definition = rfm.validate(definition)
     else:
@@ -144,6 +169,7 @@ def segment_compute(
     `record_at` is when the compute counts as having happened (entered/exited times,
     the snapshot); it defaults to now. Only a history backfill (the demo) sets it.
     """
+    validate_as_of(as_of)
     set_based = segment.kind in {SegmentKind.RULE, SegmentKind.RFM, SegmentKind.CLUSTER}
     if set_based:
         # Their SQL is planned from statistics that a bulk load leaves stale.
@@ -202,8 +228,8 @@ def segment_members_push(*, segment: Segment, add: list[str], remove: list[str])
         raise ServiceError(
             f"Members can only be pushed to external segments; this one is {segment.kind}."
         )
-    add = list(dict.fromkeys(_user_id_list(add, "add")))
-    remove = list(dict.fromkeys(_user_id_list(remove, "remove")))
+    add = list(dict.fromkeys(_user_id_list(add, "add", "add")))
+    remove = list(dict.fromkeys(_user_id_list(remove, "remove", "remove")))
     both = set(add) & set(remove)
     if both:
         raise ServiceError(f'"{sorted(both)[0]}" is in both add and remove.', field="add")
@@ -237,9 +263,9 @@ def segment_webhook_receive(
         now=timezone.now().timestamp(),
     )
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ServiceError("The body is not valid JSON.") from exc
+        payload = loads_json(body)
+    except ValueError as exc:  # UnicodeDecodeError is one
+        raise ServiceError(f"The body is not valid JSON: {exc}.") from exc
     add, remove = inbound.changes_from_payload(
         payload, action=action, user_id_property=user_id_property
     )

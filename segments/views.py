@@ -38,6 +38,7 @@ from segments.overlap import overlap
 from segments.rules import preview as rule_preview
 from segments.templatetags.segment_ui import describe
 from workspaces.services import ServiceError
+from workspaces.untrusted import loads_json, parse_id
 from workspaces.web import member_required
 
 MEMBERS_PER_PAGE = 50
@@ -232,9 +233,9 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     context: dict[str, Any] = {}
     text = request.POST.get("definition_json", "").strip()
-    segment_id = request.POST.get("segment_id")
+    segment_id = parse_id(request.POST.get("segment_id"))
     try:
-        definition = json.loads(text or "null")
+        definition = loads_json(text or "null")
     except ValueError as exc:
         context["error"] = f"The JSON is not valid: {getattr(exc, 'msg', exc)}."
     else:
@@ -246,7 +247,7 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
                     workspace=workspace,
                     kind=SegmentKind.RULE,
                     definition=definition,
-                    segment_id=int(segment_id) if segment_id and segment_id.isdigit() else None,
+                    segment_id=segment_id,
                 )
                 result = rule_preview(definition, workspace=workspace, sample=10)
             except ServiceError as exc:

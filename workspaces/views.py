@@ -19,6 +19,7 @@ from workspaces.forms import (
     WorkspaceForm,
 )
 from workspaces.models import ApiKey, MemberInvite
+from workspaces.untrusted import parse_id
 from workspaces.web import member_required
 
 
@@ -129,12 +130,10 @@ def member_invite_revoke(request: HttpRequest, invite_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def workspace_switch(request: HttpRequest) -> HttpResponse:
-    workspace_id = request.POST.get("workspace", "")
+    workspace_id = parse_id(request.POST.get("workspace"))
     memberships = selectors.memberships_for_user(user=request.user)
     membership = (
-        memberships.filter(workspace_id=int(workspace_id)).first()
-        if workspace_id.isdigit()
-        else None
+        memberships.filter(workspace_id=workspace_id).first() if workspace_id is not None else None
     )
     if membership is None:
         messages.error(request, "You are not a member of that workspace.")

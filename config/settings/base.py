@@ -194,7 +194,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "workspaces.errors.api_exception_handler",
     "DEFAULT_METADATA_CLASS": "workspaces.metadata.BasicMetadata",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["workspaces.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -14,6 +14,7 @@ from segments.models import Segment, SegmentKind
 from segments.rules import grammar as g
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
+from workspaces.untrusted import find_unstorable
 
 
 class RuleError(ServiceError):
@@ -51,6 +52,9 @@ def validate_definition(
     `segment_id` is the segment being (re)defined, if it exists already: references
     that lead back to it through rule segments are a cycle.
     """
+    unstorable = find_unstorable(definition)
+    if unstorable is not None:
+        raise RuleError(unstorable.path, unstorable.problem)
     checker = _StructureChecker()
     checker.node(definition, "", 1)
     _check_references(checker.references, workspace=workspace, segment_id=segment_id)

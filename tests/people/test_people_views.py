@@ -515,3 +515,27 @@ def test_upload_lands_in_the_current_workspace_only(browser, workspace):
         "mine"
     ]
     assert Person.objects.filter(workspace=other).count() == 0
+
+
+# --- hostile searches -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [PEOPLE, ACCOUNTS])
+@pytest.mark.parametrize(
+    "q,words",
+    [
+        ("u\u0000", "Null characters are not allowed."),
+        ('plan="\\u0000"', "contains a NUL character"),
+        ('plan="\\ud800"', "contains a lone surrogate"),
+    ],
+)
+def test_a_search_no_text_can_match_is_a_400_that_says_why(browser, workspace, path, q, words):
+    PersonFactory(workspace=workspace, user_id="u_1")
+    response = browser.get(path, {"q": q})
+    if path == ACCOUNTS and q.startswith("plan="):
+        # Accounts are searched by group id alone: the escape is just text there.
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert list(response.context["page"].object_list) == []

@@ -7,14 +7,24 @@ tests/factories.WORKSPACE_FACTORIES, or this test fails and says so.
 
 from __future__ import annotations
 
+import functools
 import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
 
+from segments.api import SegmentWebhookApi
+from segments.inbound import sign
+from tests import hostile
 from tests.conftest import bearer_client
-from tests.factories import WORKSPACE_FACTORIES, WorkspaceFactory, make_api_key
+from tests.factories import WORKSPACE_FACTORIES, SegmentFactory, WorkspaceFactory, make_api_key
 from workspaces.checks import DOC_VIEWS, iter_api_views
 from workspaces.models import Workspace
 from workspaces.scoping import WorkspaceExemptAPIView, model_of
@@ -127,27 +137,189 @@ def test_every_api_view_is_scoped_by_the_system_check():
     assert check_api_views_are_scoped() == []
 
 
+# --- hostile input: no route answers a 500 -------------------------------------------
+
+
+Signer = Callable[[bytes], dict[str, str]]
+
+
+def exempt_webhook(workspace: Workspace) -> tuple[dict[str, Any], Signer]:
+    segment = SegmentFactory(
+        workspace=workspace, kind="external", definition={}, webhook_secret="whsec_walk"
+    )
+
+    def headers(body: bytes) -> dict[str, str]:
+        now = int(time.time())
+        return {
+            "HTTP_X_MOTIVE_TIMESTAMP": str(now),
+            "HTTP_X_MOTIVE_SIGNATURE": sign(secret="whsec_walk", timestamp=now, body=body),
+        }
+
+    return {"pk": segment.pk}, headers
+
+
+# Routes whose credential is not a workspace key: how to reach one (URL kwargs) and how
+# to sign a body for it, so hostile bodies get past the signature to the parsing.
+EXEMPT_ROUTES: dict[type, Callable[[Workspace], tuple[dict[str, Any], Signer]]] = {
+    SegmentWebhookApi: exempt_webhook,
+}
+
+RULE_SEED = {
+    "all": [
+        {"trait": "plan", "op": "in", "value": ["pro", 2]},
+        {"account_trait": "tier", "op": "eq", "value": "gold"},
+        {
+            "event": "Order Completed",
+            "agg": "sum",
+            "property": "amount",
+            "value": {"gte": 1},
+            "within_days": 30,
+            "where": [{"property": "$hour", "op": "lt", "value": 9}],
+        },
+        {"not": {"segment": 1}},
+    ]
+}
+DEFINITION_SEEDS = [
+    ("rule", RULE_SEED),
+    ("rfm", {"event": "Order Completed", "monetary_property": "amount", "window_days": 30}),
+    ("cluster", {"features": [{"event": "Logged In", "within_days": 7}], "k": 2, "seed": 0}),
+    ("static", {"user_ids": ["u_1", "u_2"]}),
+    ("external", {"source": "HubSpot"}),
+]
+AS_OF = "2026-11-28T00:00:00Z"
+
+# Valid bodies per (URL name, method) that hostile values are swapped into one leaf at a
+# time, to reach the validators below the first level. A route without a seed still gets
+# the schema-driven bodies.
+SEED_BODIES: dict[tuple[str, str], list[Any]] = {
+    ("segment-list", "post"): [
+        {"name": "Walk", "kind": kind, "definition": definition, "playbook": "Call"}
+        for kind, definition in DEFINITION_SEEDS
+    ],
+    ("segment-preview", "post"): [
+        {"kind": kind, "definition": definition, "as_of": AS_OF}
+        for kind, definition in DEFINITION_SEEDS
+        if kind != "external"
+    ],
+    ("segment-detail", "patch"): [{"name": "Walk", "definition": RULE_SEED, "is_active": True}],
+    ("segment-compute", "post"): [{"as_of": AS_OF}],
+    ("segment-members", "post"): [{"add": ["u_1"], "remove": ["u_2"]}],
+    ("segment-webhook", "post"): [
+        {"add": ["u_1"], "remove": ["u_2"]},
+        [{"properties": {"user_id": {"value": "u_1"}}, "objectId": 1}],
+    ],
+    ("api-key-list", "post"): [{"name": "Walk", "scope": "ingest"}],
+}
+
+METHODS = ("get", "post", "put", "patch", "options", "delete")  # delete last: it may remove the row
+
+
+def api_routes() -> list[tuple[str, URLPattern, type]]:
+    """Every API route but the documentation: scoped ones and exempt ones alike."""
+    return [
+        (route, pattern, view_class)
+        for route, pattern, view_class in iter_api_views()
+        if view_class.__name__ not in DOC_VIEWS
+    ]
+
+
+@functools.cache
+def _operations() -> dict[tuple[str, str], dict[str, set[str]]]:
+    """(URL name, method) -> the query parameter and body property names of the schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for path, operations in schema["paths"].items():
+        name = resolve(path.replace("{id}", "1")).url_name
+        for method, operation in operations.items():
+            query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            body: set[str] = set()
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content["schema"].get("$ref", "")
+                body |= set(components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}))
+            found[(name, method)] = {"query": query, "body": body}
+    return found
+
+
+def hostile_requests(name: str, method: str) -> Iterator[tuple[dict[str, str], Any]]:
+    """(query, body) pairs for one method of one route; body None means no body, a str
+    is sent as it is (raw JSON text)."""
+    schema = _operations().get((name, method), {"query": set(), "body": set()})
+    query_keys = schema["query"] | {"as_of", "page", hostile.NUL}
+    for value in hostile.TEXT_VALUES:
+        yield {key: value for key in query_keys}, None
+    if method not in ("post", "put", "patch"):
+        return
+    yield {}, '{"a": ' * 3 + '"' + hostile.NUL + '"' + "}" * 3  # a raw NUL: invalid JSON
+    yield {}, "[" * hostile.DEPTH + "]" * hostile.DEPTH
+    yield {}, hostile.deep_json()
+    yield {}, {hostile.NUL: hostile.NUL, "as_of": hostile.NUL}
+    for value in hostile.JSON_VALUES:
+        yield {}, {key: value for key in schema["body"] | {"as_of"}}
+        yield {}, [value]
+    for seed in SEED_BODIES.get((name, method), []):
+        for body in hostile.mutations(seed, hostile.JSON_VALUES):
+            yield {}, body
+
+
+def _send(
+    client: APIClient,
+    method: str,
+    url: str,
+    query: dict[str, str],
+    body: Any,
+    sign: Signer | None,
+) -> Any:
+    target = url + ("?" + urlencode(query) if query else "")
+    if body is None:
+        return getattr(client, method)(target, **(sign(b"") if sign else {}))
+    text = body if isinstance(body, str) else hostile.json_body(body)
+    headers = sign(text.encode("utf-8", "surrogatepass")) if sign else {}
+    return getattr(client, method)(target, text, content_type="application/json", **headers)
+
+
 @pytest.mark.parametrize(
     "route,pattern,view_class",
-    [*scoped_routes()],
+    api_routes(),
     ids=lambda v: str(v)[:60] if isinstance(v, str) else "",
 )
 def test_no_method_or_body_gives_a_server_error(two_workspaces, route, pattern, view_class):
-    """Every method with an empty, a wrong-shaped and a non-JSON body answers below 500."""
-    _tenant_a, objects, client_a, _client_b = two_workspaces
-    params = kwarg_names(pattern)
-    kwargs = {"pk": objects[model_of(view_class)].pk} if params == {"pk"} else {}
+    """Every method, with empty, wrong-shaped and hostile bodies and query strings (NUL
+    in keys and values, dates at the ends of the calendar, non-ASCII digits, nesting
+    thousands deep, lone surrogates), answers below 500, and its errors are JSON."""
+    tenant_a, objects, client_a, _client_b = two_workspaces
+    signer = None
+    if view_class in EXEMPT_ROUTES:
+        kwargs, signer = EXEMPT_ROUTES[view_class](tenant_a)
+    elif kwarg_names(pattern) == {"pk"}:
+        kwargs = {"pk": objects[model_of(view_class)].pk}
+    else:
+        assert not kwarg_names(pattern), f"Teach the walk the URL parameters of /{route}"
+        kwargs = {}
     url = reverse(pattern.name, kwargs=kwargs)
-    bodies = [({}, "json"), ([1, "x"], "json"), ("not json", None)]
-    for method in ("get", "post", "put", "patch", "delete", "options"):
-        for body, fmt in bodies if method in ("post", "put", "patch") else [(None, "json")]:
-            call = getattr(client_a, method)
-            if body is None:
-                response = call(url)
-            elif fmt is None:
-                response = call(url, body, content_type="application/json")
-            else:
-                response = call(url, body, format=fmt)
-            assert response.status_code < 500, (method, body, response.status_code)
-            if response.status_code >= 400 and response.content:
-                assert "error" in response.json(), (method, body, response.content[:200])
+    client_a.raise_request_exception = False  # collect every failure, not just the first
+    plain = [(None, None), ({}, "json"), ([1, "x"], "json"), ("not json", None)]
+    failures = []
+    for method in METHODS:
+        cases = [({}, body) for body, _ in plain[1:]] if method in ("post", "put", "patch") else []
+        for query, body in [({}, None), *cases, *hostile_requests(pattern.name, method)]:
+            response = _send(client_a, method, url, query, body, signer)
+            problem = _problem(response)
+            if problem:
+                failures.append(
+                    f"{method.upper()} {url} query={query!r:.80} body={body!r:.120}: {problem}"
+                )
+    assert not failures, f"{len(failures)} requests failed:\n" + "\n".join(failures[:30])
+
+
+def _problem(response: Any) -> str:
+    if response.status_code >= 500:
+        return f"{response.status_code}"
+    if response.status_code >= 400 and response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            return f"{response.status_code} with a body that is not JSON"
+        if not isinstance(body, dict) or "error" not in body:
+            return f"{response.status_code} without an error message: {response.content[:200]!r}"
+    return ""

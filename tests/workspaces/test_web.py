@@ -11,6 +11,7 @@ from django.test import Client
 
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import ApiKey, MemberInvite, Membership, Role
+from workspaces.selectors import SESSION_WORKSPACE_KEY
 
 
 @pytest.fixture
@@ -136,6 +137,14 @@ def test_switcher_changes_workspace_only_to_own_ones(owner_client, owner):
     assert "Second team" in owner_client.get("/settings/").content.decode().split("<h1>")[1][:300]
     owner_client.post("/workspaces/switch/", {"workspace": foreign.pk})
     assert "Foreign" not in owner_client.get("/settings/").content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1\u0000", "9" * 30, "-1", ""])
+def test_switcher_refuses_what_is_not_a_workspace_id(owner_client, owner, workspace, value):
+    response = owner_client.post("/workspaces/switch/", {"workspace": value}, follow=True)
+    assert response.status_code == 200
+    assert "You are not a member of that workspace." in response.content.decode()
+    assert owner_client.session.get(SESSION_WORKSPACE_KEY) in (None, workspace.pk)
 
 
 @pytest.mark.django_db
