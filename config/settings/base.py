@@ -190,7 +190,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "workspaces.errors.api_exception_handler",
     "DEFAULT_METADATA_CLASS": "workspaces.metadata.BasicMetadata",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["workspaces.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -211,6 +211,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets whose field names other choice sets share: named after their model.
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionTypeEnum": "studies.question_types.QuestionType",
+        "TypeEnum": "people.ingestion.validation.TYPES",
+        "StudyStatusEnum": "studies.models.StudyStatus",
+        "InvitationStatusEnum": "studies.models.InvitationStatus",
+    },
 }
 
 LOGGING = {
