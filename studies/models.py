@@ -75,9 +75,7 @@ class Study(models.Model):
     invitation_expiry_days = models.PositiveIntegerField(default=30)
     # Buying committees: at most this many people of one account are invited.
     account_cap = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(
-        max_length=8, choices=StudyStatus.choices, default=StudyStatus.DRAFT
-    )
+    status = models.CharField(max_length=8, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
     # Orders candidates for sampling: the same seed draws the same people.
     sampling_seed = models.CharField(max_length=32, default=new_sampling_seed)
     created_at = models.DateTimeField(default=timezone.now)
@@ -227,13 +225,13 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["study", "person"], name="uniq_invitation_study_person"),
+            models.UniqueConstraint(
+                fields=["study", "person"], name="uniq_invitation_study_person"
+            ),
         ]
         indexes = [
             models.Index(fields=["person", "created_at"], name="invitation_person_created"),
-            models.Index(
-                fields=["study", "segment", "status"], name="invitation_study_seg_status"
-            ),
+            models.Index(fields=["study", "segment", "status"], name="invitation_study_seg_status"),
         ]
         ordering = ["id"]
 

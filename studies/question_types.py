@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -296,9 +297,7 @@ def _options(item: dict[str, Any], path: str, *, minimum: int) -> list[str]:
         option = _text(value, f"{here}[{index}]", max_length=MAX_OPTION, allow_blank=False)
         folded = option.casefold()
         if folded in seen:
-            raise QuestionError(
-                f"{here}[{index}]", f'"{option}" repeats {here}[{seen[folded]}].'
-            )
+            raise QuestionError(f"{here}[{index}]", f'"{option}" repeats {here}[{seen[folded]}].')
         seen[folded] = index
         options.append(option)
     return options
@@ -370,9 +369,7 @@ def _show_if_value(value: Any, path: str, target: QuestionSpec, op: str) -> Any:
     if target.type == QuestionType.SCALE:
         low, high = target.config["min"], target.config["max"]
         if not is_integer(value) or not low <= value <= high:
-            raise QuestionError(
-                path, f'"{target.key}" takes whole numbers from {low} to {high}.'
-            )
+            raise QuestionError(path, f'"{target.key}" takes whole numbers from {low} to {high}.')
         return value
     if op == "in":
         if not isinstance(value, list) or not value:
@@ -392,7 +389,7 @@ def _one_value(value: Any, path: str, target: QuestionSpec) -> Any:
     if not isinstance(value, str) or value not in target.options:
         raise QuestionError(
             path,
-            f"{_describe(value)} is not an option of \"{target.key}\"; use one of: "
+            f'{_describe(value)} is not an option of "{target.key}"; use one of: '
             f"{', '.join(target.options)}.",
         )
     return value
@@ -517,7 +514,7 @@ def _answer_yes_no(spec: QuestionSpec, value: Any) -> bool:
     return value
 
 
-_ANSWER_CHECKS: Final = {
+_ANSWER_CHECKS: Final[dict[str, Callable[[QuestionSpec, Any], Any]]] = {
     QuestionType.OPEN_ENDED: _answer_open_ended,
     QuestionType.SCALE: _answer_scale,
     QuestionType.SINGLE_CHOICE: _answer_single,

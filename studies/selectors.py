@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -25,7 +26,7 @@ def study_list(*, workspace: Workspace) -> QuerySet[Study]:
     return Study.objects.filter(workspace=workspace).prefetch_related(*study_prefetches())
 
 
-def study_prefetches() -> list[Prefetch[Question] | Prefetch[StudySegment]]:
+def study_prefetches() -> list[Prefetch[Any, Any, Any]]:
     return [
         Prefetch("questions", queryset=Question.objects.order_by("position", "id")),
         Prefetch("targets", queryset=StudySegment.objects.order_by("position")),
@@ -82,10 +83,10 @@ def study_progress(*, study: Study) -> list[SegmentProgress]:
         )
         .order_by()
     )
-    by_segment = {row["segment_id"]: row for row in rows}
+    by_segment: dict[int | None, dict[str, Any]] = {row["segment_id"]: dict(row) for row in rows}
     progress = []
     for segment_id in study_segment_ids(study=study):
-        row = by_segment.get(segment_id, {})
+        row: dict[str, Any] = by_segment.get(segment_id, {})
         progress.append(
             SegmentProgress(
                 segment_id=segment_id,

@@ -50,7 +50,9 @@ class QuestionSerializer(serializers.Serializer[Any]):
     key = serializers.CharField(help_text="Stable, slug-shaped, unique in the study.")
     type = serializers.ChoiceField(choices=QuestionType.choices)
     prompt = serializers.CharField(required=False, allow_blank=True)
-    required = serializers.BooleanField(required=False, default=True)
+    # The metaclass moves declared fields off the class, so this does not shadow
+    # Field.required at runtime; mypy sees only the class body.
+    required = serializers.BooleanField(required=False, default=True)  # type: ignore[assignment]
     probe = ProbeSerializer(required=False)
     show_if = ShowIfSerializer(required=False, allow_null=True)
     options = serializers.ListField(

@@ -86,9 +86,7 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
         )
     language = cleaned.get("language")
     if language is not None and not LANGUAGE_PATTERN.fullmatch(language):
-        raise ServiceError(
-            'language: a language tag such as "en" or "pt-BR".', field="language"
-        )
+        raise ServiceError('language: a language tag such as "en" or "pt-BR".', field="language")
     for name in TEXT_FIELDS:
         if name in cleaned and len(cleaned[name]) > MAX_TEXT:
             raise ServiceError(f"{name}: at most {MAX_TEXT:,} characters.", field=name)
@@ -97,9 +95,7 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 def _check_segments(*, workspace: Workspace, segment_ids: Sequence[int]) -> list[int]:
     if len(segment_ids) > MAX_SEGMENTS:
-        raise ServiceError(
-            f"segments: at most {MAX_SEGMENTS} target segments.", field="segments"
-        )
+        raise ServiceError(f"segments: at most {MAX_SEGMENTS} target segments.", field="segments")
     known = set(
         Segment.objects.filter(workspace=workspace, pk__in=list(segment_ids)).values_list(
             "pk", flat=True
@@ -126,7 +122,10 @@ def _check_key(*, workspace: Workspace, key: str, study_id: int | None = None) -
             'key: use lowercase letters, digits, "-" and "_" (at most 64 characters).',
             field="key",
         )
-    if Study.objects.filter(workspace=workspace, key=key).exclude(pk=study_id).exists():
+    others = Study.objects.filter(workspace=workspace, key=key)
+    if study_id is not None:
+        others = others.exclude(pk=study_id)
+    if others.exists():
         raise ServiceError(f'key: "{key}" is already the key of another study.', field="key")
     return key
 
@@ -183,7 +182,7 @@ def study_create(
     """A draft study. `settings` are the study's other fields (objective, mode, quota, ...)."""
     unknown = set(settings) - {*BOUNDS, *TEXT_FIELDS, "mode", "language", "moderator_tone"}
     if unknown:
-        raise ServiceError(f'{sorted(unknown)[0]}: not a field of a study.')
+        raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
     cleaned = _check_settings({"title": title, **settings})
     segment_ids = _check_segments(workspace=workspace, segment_ids=segments)
     specs = question_types.validate_questions([] if questions is None else questions)
@@ -220,7 +219,7 @@ def study_update(*, study: Study, **changes: Any) -> Study:
     allowed |= {"key", "segments", "questions"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ServiceError(f'{sorted(unknown)[0]}: not a field of a study.')
+        raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
     row = _locked(study)
     if row.status == StudyStatus.CLOSED:
         raise StudyStateError("This study is closed and can no longer change.", field="status")
@@ -303,7 +302,7 @@ def _check_locked(existing: list[Question], specs: list[QuestionSpec]) -> None:
             name = _FIELD_PATHS.get(changed[0], changed[0])
             raise QuestionError(
                 f"questions[{index}].{name}",
-                f'cannot change once responses may exist: a report would mix two questions '
+                f"cannot change once responses may exist: a report would mix two questions "
                 f'under the key "{spec.key}". Wording (prompt, labels, probe instructions) '
                 "can still change; for a different question, add it to a new study.",
             )
@@ -451,8 +450,7 @@ def _people(
             [Person(workspace=workspace, user_id=u) for u in missing], ignore_conflicts=True
         )
         found.update(
-            (p.user_id, p)
-            for p in Person.objects.filter(workspace=workspace, user_id__in=missing)
+            (p.user_id, p) for p in Person.objects.filter(workspace=workspace, user_id__in=missing)
         )
     return {u: p for u, p in found.items() if u is not None}
 

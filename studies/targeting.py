@@ -83,6 +83,7 @@ def _ranked_sql(study: Study) -> str:
         if study.account_cap is not None
         else "SELECT person_id, segment_id, draw, state FROM classified"
     )
+    # Only constant SQL is interpolated; every value is a parameter.
     return f"""
 WITH attributed AS (
     SELECT m.person_id AS person_id, MIN(t.position) AS position
@@ -113,7 +114,7 @@ ranked AS (
     SELECT person_id, segment_id, state,
         ROW_NUMBER() OVER (PARTITION BY state, segment_id ORDER BY draw, person_id) AS draw_rank
     FROM capped
-)"""
+)"""  # noqa: S608
 
 
 def _params(study: Study, now: datetime) -> dict[str, Any]:
@@ -155,13 +156,15 @@ def launch_counts(*, study: Study, now: datetime) -> dict[int, SegmentCounts]:
 
 def launch_insert(*, study: Study, now: datetime) -> int:
     """Invite everyone `launch_counts` counts as invited, in one INSERT … SELECT."""
-    query = _ranked_sql(study) + (
-        " INSERT INTO studies_invitation (workspace_id, study_id, person_id, segment_id, "  # noqa: S608
+    status, source = InvitationStatus.PENDING.value, InvitationSource.LAUNCH.value
+    insert = (
+        "INSERT INTO studies_invitation (workspace_id, study_id, person_id, segment_id, "  # noqa: S608
         "token, status, source, created_at, expires_at) "
-        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {_token()}, "
-        f"'{InvitationStatus.PENDING.value}', '{InvitationSource.LAUNCH.value}', "
-        "%(now)s, %(expires)s FROM ranked WHERE state = 'eligible' AND draw_rank <= %(quota)s"
+        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {_token()}, '{status}', "
+        f"'{source}', %(now)s, %(expires)s "
+        "FROM ranked WHERE state = 'eligible' AND draw_rank <= %(quota)s"
     )
+    query = f"{_ranked_sql(study)} {insert}"
     with connection.cursor() as cursor:
         cursor.execute(query, _params(study, now))
         return int(cursor.rowcount)

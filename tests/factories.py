@@ -157,7 +157,9 @@ class StudySegmentFactory(factory.django.DjangoModelFactory):
         model = StudySegment
 
     study = factory.SubFactory(StudyFactory)
-    segment = factory.SubFactory(SegmentFactory, workspace=factory.SelfAttribute("..study.workspace"))
+    segment = factory.SubFactory(
+        SegmentFactory, workspace=factory.SelfAttribute("..study.workspace")
+    )
     position = factory.Sequence(lambda n: n)
 
 

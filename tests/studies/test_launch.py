@@ -27,6 +27,7 @@ from tests.factories import (
     StudyFactory,
     StudySegmentFactory,
 )
+from workspaces.services import ServiceError
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -235,16 +236,18 @@ def test_launch_needs_segments_questions_and_prompts(workspace):
     segment = SegmentFactory(workspace=workspace)
     no_segments = StudyFactory(workspace=workspace)
     QuestionFactory(study=no_segments)
-    with pytest.raises(Exception, match="^segments: choose at least one target segment"):
+    with pytest.raises(ServiceError, match=r"^segments: choose at least one target segment"):
         services.study_launch(study=no_segments)
     no_questions = StudyFactory(workspace=workspace)
     StudySegmentFactory(study=no_questions, segment=segment)
-    with pytest.raises(Exception, match="^questions: add at least one question"):
+    with pytest.raises(ServiceError, match=r"^questions: add at least one question"):
         services.study_launch(study=no_questions)
     no_prompt = study_at(workspace, segment)
     QuestionFactory(study=no_prompt, prompt="", key="blank")
     with pytest.raises(QuestionError) as caught:
         services.study_launch(study=no_prompt)
-    assert caught.value.message == "questions[1].prompt: write the question's text before launching."
+    assert (
+        caught.value.message == "questions[1].prompt: write the question's text before launching."
+    )
     no_prompt.refresh_from_db()
     assert no_prompt.status == StudyStatus.DRAFT

@@ -10,7 +10,14 @@ import pytest
 from django.db import connection
 
 from studies import selectors, services
-from studies.models import Invitation, InvitationStatus, Question, QuestionRevision, Study, StudyStatus
+from studies.models import (
+    Invitation,
+    InvitationStatus,
+    Question,
+    QuestionRevision,
+    Study,
+    StudyStatus,
+)
 from studies.question_types import QuestionError
 from studies.services import StudyStateError
 from tests.factories import (
@@ -59,7 +66,12 @@ def test_create_fills_key_from_title_and_defaults(workspace, segment, study):
     again = services.study_create(workspace=workspace, title="Why do pricing-page visitors stall?")
     assert again.key == "why-do-pricing-page-visitors-stall-2"
     assert [q.key for q in study.questions.order_by("position")] == [
-        "why", "nps", "plan", "feat", "rank", "team",
+        "why",
+        "nps",
+        "plan",
+        "feat",
+        "rank",
+        "team",
     ]
 
 
@@ -67,7 +79,10 @@ def test_create_fills_key_from_title_and_defaults(workspace, segment, study):
     "fields,message",
     [
         ({"title": "  "}, "title: a study needs a title."),
-        ({"key": "Bad Key"}, 'key: use lowercase letters, digits, "-" and "_" (at most 64 characters).'),
+        (
+            {"key": "Bad Key"},
+            'key: use lowercase letters, digits, "-" and "_" (at most 64 characters).',
+        ),
         ({"quota_per_segment": 0}, "quota_per_segment: must be between 1 and 100,000."),
         ({"recontact_days": 4000}, "recontact_days: must be between 0 and 3,650."),
         ({"invitation_expiry_days": 0}, "invitation_expiry_days: must be between 1 and 365."),
@@ -87,7 +102,9 @@ def test_create_refuses_bad_settings(workspace, fields, message):
 def test_duplicate_segment_and_taken_key(workspace, segment, study):
     with pytest.raises(ServiceError, match=r"^segments\[1\]: segment \d+ is listed twice\.$"):
         services.study_create(workspace=workspace, title="T", segments=[segment.pk, segment.pk])
-    with pytest.raises(ServiceError, match='^key: "why-do-pricing-page-visitors-stall" is already'):
+    with pytest.raises(
+        ServiceError, match=r'^key: "why-do-pricing-page-visitors-stall" is already'
+    ):
         services.study_create(workspace=workspace, title="T", key=study.key)
 
 
@@ -104,12 +121,36 @@ def test_transitions(study):
 @pytest.mark.parametrize(
     "status,action,message",
     [
-        ("draft", services.study_pause, "Cannot pause a study that is draft; only a live study can be."),
-        ("paused", services.study_pause, "Cannot pause a study that is paused; only a live study can be."),
-        ("live", services.study_resume, "Cannot resume a study that is live; only a paused study can be."),
-        ("draft", services.study_close, "Cannot close a study that is draft; only a live or paused study can be."),
-        ("closed", services.study_close, "Cannot close a study that is closed; only a live or paused study can be."),
-        ("closed", services.study_resume, "Cannot resume a study that is closed; only a paused study can be."),
+        (
+            "draft",
+            services.study_pause,
+            "Cannot pause a study that is draft; only a live study can be.",
+        ),
+        (
+            "paused",
+            services.study_pause,
+            "Cannot pause a study that is paused; only a live study can be.",
+        ),
+        (
+            "live",
+            services.study_resume,
+            "Cannot resume a study that is live; only a paused study can be.",
+        ),
+        (
+            "draft",
+            services.study_close,
+            "Cannot close a study that is draft; only a live or paused study can be.",
+        ),
+        (
+            "closed",
+            services.study_close,
+            "Cannot close a study that is closed; only a live or paused study can be.",
+        ),
+        (
+            "closed",
+            services.study_resume,
+            "Cannot resume a study that is closed; only a paused study can be.",
+        ),
     ],
 )
 def test_invalid_transitions_are_conflicts(workspace, status, action, message):
@@ -143,9 +184,7 @@ def test_live_without_responses_records_every_change(study):
     services.study_update(study=study, questions=questions)
     [revision] = QuestionRevision.objects.all()
     assert revision.question.key == "plan"
-    assert revision.changes == {
-        "options": {"from": ["Free", "Pro"], "to": ["Free", "Pro", "Team"]}
-    }
+    assert revision.changes == {"options": {"from": ["Free", "Pro"], "to": ["Free", "Pro", "Team"]}}
 
 
 def open_one(study):
@@ -273,10 +312,12 @@ def test_unchanged_targeting_may_be_resent_after_launch(study, segment):
 
 def test_closed_study_is_read_only_and_only_drafts_delete(study):
     services.study_launch(study=study, now=NOW)
-    with pytest.raises(StudyStateError, match="^Only a draft study can be deleted; this one is live"):
+    with pytest.raises(
+        StudyStateError, match=r"^Only a draft study can be deleted; this one is live"
+    ):
         services.study_delete(study=study)
     services.study_close(study=study)
-    with pytest.raises(StudyStateError, match="^This study is closed"):
+    with pytest.raises(StudyStateError, match=r"^This study is closed"):
         services.study_update(study=study, title="x")
     assert Study.objects.filter(pk=study.pk).exists()
 

@@ -40,7 +40,9 @@ def test_design_example_is_valid_and_normalised():
 
 
 def test_defaults_fill_in():
-    [spec] = validate_questions([{"key": "pick", "type": "multiple_choice", "options": [" A ", "B"]}])
+    [spec] = validate_questions(
+        [{"key": "pick", "type": "multiple_choice", "options": [" A ", "B"]}]
+    )
     assert spec.config == {"options": ["A", "B"], "min_selected": 1, "max_selected": 2}
     assert spec.probe_max_followups == 0
     [open_q] = validate_questions([{"key": "why", "type": "open_ended", "probe": {}}])
@@ -51,127 +53,251 @@ INVALID = [
     # (questions, exact message)
     ("nope", "questions: expected a list of questions."),
     ([[]], "questions[0]: expected an object."),
-    ([{"key": "a"}], "questions[0].type: required; one of: open_ended, scale, single_choice, "
-     "multiple_choice, ranking, yes_no."),
-    ([{"key": "a", "type": "slider"}], 'questions[0].type: unknown type "slider"; use one of: '
-     "open_ended, scale, single_choice, multiple_choice, ranking, yes_no."),
-    ([{"key": "a", "type": 7}], "questions[0].type: unknown type 7; use one of: open_ended, "
-     "scale, single_choice, multiple_choice, ranking, yes_no."),
-    ([{"key": "a", "type": "open_ended", "colour": "red"}],
-     "questions[0].colour: unknown field for an open_ended question."),
-    ([{"key": "a", "type": "yes_no", "options": ["x"]}],
-     "questions[0].options: unknown field for a yes_no question."),
-    ([{"key": "a", "type": "single_choice", "options": ["x"], "min": 1}],
-     "questions[0].min: unknown field for a single_choice question."),
-    ([{"type": "open_ended"}], 'questions[0].key: required; use lowercase letters, digits, "-" '
-     'and "_", starting with a letter or digit (at most 64 characters), e.g. "why_pricing".'),
-    ([{"key": "Why Now", "type": "open_ended"}], 'questions[0].key: use lowercase letters, '
-     'digits, "-" and "_", starting with a letter or digit (at most 64 characters), e.g. '
-     '"why_pricing".'),
-    ([{"key": "a.b", "type": "open_ended"}], 'questions[0].key: use lowercase letters, digits, '
-     '"-" and "_", starting with a letter or digit (at most 64 characters), e.g. "why_pricing".'),
-    ([{"key": "a", "type": "open_ended"}, {"key": "a", "type": "yes_no"}],
-     'questions[1].key: "a" is already the key of questions[0].'),
+    (
+        [{"key": "a"}],
+        "questions[0].type: required; one of: open_ended, scale, single_choice, "
+        "multiple_choice, ranking, yes_no.",
+    ),
+    (
+        [{"key": "a", "type": "slider"}],
+        'questions[0].type: unknown type "slider"; use one of: '
+        "open_ended, scale, single_choice, multiple_choice, ranking, yes_no.",
+    ),
+    (
+        [{"key": "a", "type": 7}],
+        "questions[0].type: unknown type 7; use one of: open_ended, "
+        "scale, single_choice, multiple_choice, ranking, yes_no.",
+    ),
+    (
+        [{"key": "a", "type": "open_ended", "colour": "red"}],
+        "questions[0].colour: unknown field for an open_ended question.",
+    ),
+    (
+        [{"key": "a", "type": "yes_no", "options": ["x"]}],
+        "questions[0].options: unknown field for a yes_no question.",
+    ),
+    (
+        [{"key": "a", "type": "single_choice", "options": ["x"], "min": 1}],
+        "questions[0].min: unknown field for a single_choice question.",
+    ),
+    (
+        [{"type": "open_ended"}],
+        'questions[0].key: required; use lowercase letters, digits, "-" '
+        'and "_", starting with a letter or digit (at most 64 characters), e.g. "why_pricing".',
+    ),
+    (
+        [{"key": "Why Now", "type": "open_ended"}],
+        "questions[0].key: use lowercase letters, "
+        'digits, "-" and "_", starting with a letter or digit (at most 64 characters), e.g. '
+        '"why_pricing".',
+    ),
+    (
+        [{"key": "a.b", "type": "open_ended"}],
+        "questions[0].key: use lowercase letters, digits, "
+        '"-" and "_", starting with a letter or digit (at most 64 characters), e.g. "why_pricing".',
+    ),
+    (
+        [{"key": "a", "type": "open_ended"}, {"key": "a", "type": "yes_no"}],
+        'questions[1].key: "a" is already the key of questions[0].',
+    ),
     ([{"key": "a", "type": "open_ended", "prompt": 5}], "questions[0].prompt: expected a string."),
-    ([{"key": "a", "type": "open_ended", "prompt": "x\x00"}],
-     "questions[0].prompt: contains a character that cannot be stored (NUL)."),
-    ([{"key": "a", "type": "open_ended", "prompt": "x" * 2001}],
-     "questions[0].prompt: at most 2,000 characters."),
-    ([{"key": "a", "type": "open_ended", "required": "yes"}],
-     "questions[0].required: expected true or false."),
+    (
+        [{"key": "a", "type": "open_ended", "prompt": "x\x00"}],
+        "questions[0].prompt: contains a character that cannot be stored (NUL).",
+    ),
+    (
+        [{"key": "a", "type": "open_ended", "prompt": "x" * 2001}],
+        "questions[0].prompt: at most 2,000 characters.",
+    ),
+    (
+        [{"key": "a", "type": "open_ended", "required": "yes"}],
+        "questions[0].required: expected true or false.",
+    ),
     # probe
     ([{"key": "a", "type": "open_ended", "probe": 2}], "questions[0].probe: expected an object."),
-    ([{"key": "a", "type": "open_ended", "probe": {"max_followups": 4}}],
-     "questions[0].probe.max_followups: must be between 0 and 3."),
-    ([{"key": "a", "type": "open_ended", "probe": {"max_followups": True}}],
-     "questions[0].probe.max_followups: expected a whole number."),
-    ([{"key": "a", "type": "open_ended", "probe": {"depth": 1}}],
-     "questions[0].probe.depth: unknown field for probe."),
+    (
+        [{"key": "a", "type": "open_ended", "probe": {"max_followups": 4}}],
+        "questions[0].probe.max_followups: must be between 0 and 3.",
+    ),
+    (
+        [{"key": "a", "type": "open_ended", "probe": {"max_followups": True}}],
+        "questions[0].probe.max_followups: expected a whole number.",
+    ),
+    (
+        [{"key": "a", "type": "open_ended", "probe": {"depth": 1}}],
+        "questions[0].probe.depth: unknown field for probe.",
+    ),
     # options
     ([{"key": "a", "type": "single_choice"}], "questions[0].options: required: a list of options."),
-    ([{"key": "a", "type": "single_choice", "options": "A,B"}],
-     "questions[0].options: expected a list of options."),
-    ([{"key": "a", "type": "single_choice", "options": []}],
-     "questions[0].options: needs at least one option."),
-    ([{"key": "a", "type": "single_choice", "options": ["A", " "]}],
-     "questions[0].options[1]: must not be empty."),
-    ([{"key": "a", "type": "multiple_choice", "options": ["A", 2]}],
-     "questions[0].options[1]: expected a string."),
-    ([{"key": "a", "type": "single_choice", "options": ["Pro", "pro "]}],
-     'questions[0].options[1]: "pro" repeats questions[0].options[0].'),
-    ([{"key": "a", "type": "single_choice", "options": [str(i) for i in range(51)]}],
-     "questions[0].options: at most 50 options."),
-    ([{"key": "a", "type": "single_choice", "options": ["A"], "allow_other": 1}],
-     "questions[0].allow_other: expected true or false."),
-    ([{"key": "a", "type": "ranking", "options": ["A"]}],
-     "questions[0].options: needs at least 2 options."),
+    (
+        [{"key": "a", "type": "single_choice", "options": "A,B"}],
+        "questions[0].options: expected a list of options.",
+    ),
+    (
+        [{"key": "a", "type": "single_choice", "options": []}],
+        "questions[0].options: needs at least one option.",
+    ),
+    (
+        [{"key": "a", "type": "single_choice", "options": ["A", " "]}],
+        "questions[0].options[1]: must not be empty.",
+    ),
+    (
+        [{"key": "a", "type": "multiple_choice", "options": ["A", 2]}],
+        "questions[0].options[1]: expected a string.",
+    ),
+    (
+        [{"key": "a", "type": "single_choice", "options": ["Pro", "pro "]}],
+        'questions[0].options[1]: "pro" repeats questions[0].options[0].',
+    ),
+    (
+        [{"key": "a", "type": "single_choice", "options": [str(i) for i in range(51)]}],
+        "questions[0].options: at most 50 options.",
+    ),
+    (
+        [{"key": "a", "type": "single_choice", "options": ["A"], "allow_other": 1}],
+        "questions[0].allow_other: expected true or false.",
+    ),
+    (
+        [{"key": "a", "type": "ranking", "options": ["A"]}],
+        "questions[0].options: needs at least 2 options.",
+    ),
     # scale
     ([{"key": "a", "type": "scale", "max": 5}], "questions[0].min: required: a whole number."),
     ([{"key": "a", "type": "scale", "min": 0}], "questions[0].max: required: a whole number."),
-    ([{"key": "a", "type": "scale", "min": 0.5, "max": 5}],
-     "questions[0].min: expected a whole number."),
-    ([{"key": "a", "type": "scale", "min": "0", "max": 5}],
-     "questions[0].min: expected a whole number."),
-    ([{"key": "a", "type": "scale", "min": 5, "max": 5}],
-     "questions[0].max: must be greater than min (5)."),
-    ([{"key": "a", "type": "scale", "min": 0, "max": 101}],
-     "questions[0].max: a scale has at most 101 points; 0 to 101 has 102."),
-    ([{"key": "a", "type": "scale", "min": 0, "max": 10**30}],
-     "questions[0].max: must be between -1,000,000 and 1,000,000."),
-    ([{"key": "a", "type": "scale", "min": 0, "max": 5, "min_label": ["x"]}],
-     "questions[0].min_label: expected a string."),
+    (
+        [{"key": "a", "type": "scale", "min": 0.5, "max": 5}],
+        "questions[0].min: expected a whole number.",
+    ),
+    (
+        [{"key": "a", "type": "scale", "min": "0", "max": 5}],
+        "questions[0].min: expected a whole number.",
+    ),
+    (
+        [{"key": "a", "type": "scale", "min": 5, "max": 5}],
+        "questions[0].max: must be greater than min (5).",
+    ),
+    (
+        [{"key": "a", "type": "scale", "min": 0, "max": 101}],
+        "questions[0].max: a scale has at most 101 points; 0 to 101 has 102.",
+    ),
+    (
+        [{"key": "a", "type": "scale", "min": 0, "max": 10**30}],
+        "questions[0].max: must be between -1,000,000 and 1,000,000.",
+    ),
+    (
+        [{"key": "a", "type": "scale", "min": 0, "max": 5, "min_label": ["x"]}],
+        "questions[0].min_label: expected a string.",
+    ),
     # multiple choice selection bounds
-    ([{"key": "a", "type": "multiple_choice", "options": ["A", "B"], "max_selected": 3}],
-     "questions[0].max_selected: must be between 1 and 2."),
-    ([{"key": "a", "type": "multiple_choice", "options": ["A", "B"], "min_selected": 3}],
-     "questions[0].min_selected: must be between 0 and 2."),
-    ([{"key": "a", "type": "multiple_choice", "options": ["A", "B", "C"], "min_selected": 3,
-       "max_selected": 2}], "questions[0].min_selected: must not exceed max_selected (2)."),
+    (
+        [{"key": "a", "type": "multiple_choice", "options": ["A", "B"], "max_selected": 3}],
+        "questions[0].max_selected: must be between 1 and 2.",
+    ),
+    (
+        [{"key": "a", "type": "multiple_choice", "options": ["A", "B"], "min_selected": 3}],
+        "questions[0].min_selected: must be between 0 and 2.",
+    ),
+    (
+        [
+            {
+                "key": "a",
+                "type": "multiple_choice",
+                "options": ["A", "B", "C"],
+                "min_selected": 3,
+                "max_selected": 2,
+            }
+        ],
+        "questions[0].min_selected: must not exceed max_selected (2).",
+    ),
     # branching
-    (with_question(5, show_if={"question": "later", "op": "eq", "value": "Pro"}),
-     'questions[5].show_if.question: "later" is not an earlier question; a question can only '
-     "depend on one asked before it."),
-    ([{"key": "a", "type": "yes_no", "show_if": {"question": "a", "op": "eq", "value": True}}],
-     'questions[0].show_if.question: "a" is not an earlier question; a question can only '
-     "depend on one asked before it."),
-    ([{"key": "a", "type": "yes_no", "show_if": {"question": "b", "op": "eq", "value": True}},
-      {"key": "b", "type": "yes_no"}],
-     'questions[0].show_if.question: "b" is not an earlier question; a question can only '
-     "depend on one asked before it."),
-    (with_question(5, show_if={"question": "why", "op": "eq", "value": "x"}),
-     'questions[5].show_if.question: "why" is an open_ended question; branch on a choice, '
-     "yes/no or scale question."),
-    (with_question(5, show_if={"question": "rank", "op": "eq", "value": "Price"}),
-     'questions[5].show_if.question: "rank" is a ranking question; branch on a choice, '
-     "yes/no or scale question."),
-    (with_question(5, show_if={"question": "plan", "op": "contains", "value": "Pro"}),
-     'questions[5].show_if.op: "contains" does not apply to a single_choice question; use eq '
-     "or neq or in."),
-    (with_question(5, show_if={"question": "plan", "op": "eq", "value": "Team"}),
-     'questions[5].show_if.value: "Team" is not an option of "plan"; use one of: Free, Pro.'),
-    (with_question(5, show_if={"question": "plan", "op": "in", "value": []}),
-     "questions[5].show_if.value: expected a non-empty list of values."),
-    (with_question(5, show_if={"question": "plan", "op": "in", "value": ["Pro", "Gold"]}),
-     'questions[5].show_if.value[1]: "Gold" is not an option of "plan"; use one of: Free, Pro.'),
-    (with_question(5, show_if={"question": "plan", "op": "in", "value": ["Pro", "Pro"]}),
-     "questions[5].show_if.value: lists a value twice."),
-    (with_question(5, show_if={"question": "feat", "op": "eq", "value": "A"}),
-     'questions[5].show_if.op: "eq" does not apply to a multiple_choice question; use contains.'),
-    (with_question(5, show_if={"question": "feat", "op": "contains", "value": "D"}),
-     'questions[5].show_if.value: "D" is not an option of "feat"; use one of: A, B, C.'),
-    (with_question(5, show_if={"question": "nps", "op": "eq", "value": 5}),
-     'questions[5].show_if.op: "eq" does not apply to a scale question; use gte or lte.'),
-    (with_question(5, show_if={"question": "nps", "op": "gte", "value": 11}),
-     'questions[5].show_if.value: "nps" takes whole numbers from 0 to 10.'),
-    (with_question(5, show_if={"question": "nps", "op": "lte", "value": "5"}),
-     'questions[5].show_if.value: "nps" takes whole numbers from 0 to 10.'),
-    ([{"key": "a", "type": "yes_no"},
-      {"key": "b", "type": "yes_no", "show_if": {"question": "a", "op": "eq", "value": "yes"}}],
-     'questions[1].show_if.value: "a" is answered true or false.'),
-    (with_question(5, show_if={"question": "plan", "op": "eq"}),
-     "questions[5].show_if.value: required."),
-    (with_question(5, show_if={"question": "plan", "op": "eq", "value": "Pro", "x": 1}),
-     "questions[5].show_if.x: unknown field for show_if."),
+    (
+        with_question(5, show_if={"question": "later", "op": "eq", "value": "Pro"}),
+        'questions[5].show_if.question: "later" is not an earlier question; a question can only '
+        "depend on one asked before it.",
+    ),
+    (
+        [{"key": "a", "type": "yes_no", "show_if": {"question": "a", "op": "eq", "value": True}}],
+        'questions[0].show_if.question: "a" is not an earlier question; a question can only '
+        "depend on one asked before it.",
+    ),
+    (
+        [
+            {"key": "a", "type": "yes_no", "show_if": {"question": "b", "op": "eq", "value": True}},
+            {"key": "b", "type": "yes_no"},
+        ],
+        'questions[0].show_if.question: "b" is not an earlier question; a question can only '
+        "depend on one asked before it.",
+    ),
+    (
+        with_question(5, show_if={"question": "why", "op": "eq", "value": "x"}),
+        'questions[5].show_if.question: "why" is an open_ended question; branch on a choice, '
+        "yes/no or scale question.",
+    ),
+    (
+        with_question(5, show_if={"question": "rank", "op": "eq", "value": "Price"}),
+        'questions[5].show_if.question: "rank" is a ranking question; branch on a choice, '
+        "yes/no or scale question.",
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "contains", "value": "Pro"}),
+        'questions[5].show_if.op: "contains" does not apply to a single_choice question; use eq '
+        "or neq or in.",
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "eq", "value": "Team"}),
+        'questions[5].show_if.value: "Team" is not an option of "plan"; use one of: Free, Pro.',
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "in", "value": []}),
+        "questions[5].show_if.value: expected a non-empty list of values.",
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "in", "value": ["Pro", "Gold"]}),
+        'questions[5].show_if.value[1]: "Gold" is not an option of "plan"; use one of: Free, Pro.',
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "in", "value": ["Pro", "Pro"]}),
+        "questions[5].show_if.value: lists a value twice.",
+    ),
+    (
+        with_question(5, show_if={"question": "feat", "op": "eq", "value": "A"}),
+        'questions[5].show_if.op: "eq" does not apply to a multiple_choice question; use contains.',
+    ),
+    (
+        with_question(5, show_if={"question": "feat", "op": "contains", "value": "D"}),
+        'questions[5].show_if.value: "D" is not an option of "feat"; use one of: A, B, C.',
+    ),
+    (
+        with_question(5, show_if={"question": "nps", "op": "eq", "value": 5}),
+        'questions[5].show_if.op: "eq" does not apply to a scale question; use gte or lte.',
+    ),
+    (
+        with_question(5, show_if={"question": "nps", "op": "gte", "value": 11}),
+        'questions[5].show_if.value: "nps" takes whole numbers from 0 to 10.',
+    ),
+    (
+        with_question(5, show_if={"question": "nps", "op": "lte", "value": "5"}),
+        'questions[5].show_if.value: "nps" takes whole numbers from 0 to 10.',
+    ),
+    (
+        [
+            {"key": "a", "type": "yes_no"},
+            {
+                "key": "b",
+                "type": "yes_no",
+                "show_if": {"question": "a", "op": "eq", "value": "yes"},
+            },
+        ],
+        'questions[1].show_if.value: "a" is answered true or false.',
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "eq"}),
+        "questions[5].show_if.value: required.",
+    ),
+    (
+        with_question(5, show_if={"question": "plan", "op": "eq", "value": "Pro", "x": 1}),
+        "questions[5].show_if.x: unknown field for show_if.",
+    ),
     (with_question(5, show_if=["plan"]), "questions[5].show_if: expected an object."),
 ]
 
@@ -190,9 +316,7 @@ def test_at_most_100_questions():
         validate_questions(questions)
 
 
-@pytest.mark.parametrize(
-    "op,value", [("eq", True), ("neq", False), ("in", [True, False])]
-)
+@pytest.mark.parametrize("op,value", [("eq", True), ("neq", False), ("in", [True, False])])
 def test_yes_no_branching(op, value):
     questions = [
         {"key": "a", "type": "yes_no"},
@@ -280,7 +404,9 @@ def test_choose_at_most_one_option_is_singular():
 
 def test_meaning_and_wording_changes():
     old = spec(1)
-    reworded = validate_questions(with_question(1, prompt="How likely, really?", max_label="Very"))[1]
+    reworded = validate_questions(with_question(1, prompt="How likely, really?", max_label="Very"))[
+        1
+    ]
     assert meaning_changes(old, reworded) == []
     assert wording_changes(old, reworded) == {
         "prompt": {"from": "How likely...?", "to": "How likely, really?"},

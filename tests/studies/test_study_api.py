@@ -41,7 +41,9 @@ def segments(workspace):
         SegmentMembershipFactory(
             segment=first, person=PersonFactory(workspace=workspace, user_id=user_id)
         )
-    SegmentMembershipFactory(segment=second, person=PersonFactory(workspace=workspace, user_id="u4"))
+    SegmentMembershipFactory(
+        segment=second, person=PersonFactory(workspace=workspace, user_id="u4")
+    )
     return first, second
 
 
@@ -93,9 +95,11 @@ def test_design_shape_creates_a_draft(api, segments):
         for s in segments
     ]
     # What the API answers can be sent back unchanged.
-    again = api.put(f"/api/v1/studies/{study['id']}/", {
-        k: study[k] for k in ("title", "segments", "questions")
-    }, format="json")
+    again = api.put(
+        f"/api/v1/studies/{study['id']}/",
+        {k: study[k] for k in ("title", "segments", "questions")},
+        format="json",
+    )
     assert again.status_code == 200 and again.json()["questions"] == study["questions"]
 
 
@@ -109,8 +113,11 @@ def test_design_shape_creates_a_draft(api, segments):
         ),
         ({"colour": "red"}, "colour: Unknown field.", "colour"),
         ({"title": "a\x00b"}, "title: Null characters are not allowed.", "title"),
-        ({"quota_per_segment": 10**40}, "quota_per_segment: Ensure this value is less than or "
-         "equal to 100000.", "quota_per_segment"),
+        (
+            {"quota_per_segment": 10**40},
+            "quota_per_segment: Ensure this value is less than or equal to 100000.",
+            "quota_per_segment",
+        ),
         ({"segments": "3"}, 'segments: Expected a list of items but got type "str".', "segments"),
         ({"segments": [999999]}, "segments[0]: no segment 999999 in this workspace.", "segments"),
         ({"mode": "sometimes"}, 'mode: "sometimes" is not a valid choice.', "mode"),
@@ -152,10 +159,24 @@ def test_lifecycle_through_the_api(api, segments):
     body = launch.json()
     assert body["invited"] == 4 and body["study"]["status"] == "live"
     assert body["segments"] == [
-        {"segment": segments[0].pk, "members": 3, "invited": 3, "opted_out": 0, "recontact": 0,
-         "over_account_cap": 0, "over_quota": 0},
-        {"segment": segments[1].pk, "members": 1, "invited": 1, "opted_out": 0, "recontact": 0,
-         "over_account_cap": 0, "over_quota": 0},
+        {
+            "segment": segments[0].pk,
+            "members": 3,
+            "invited": 3,
+            "opted_out": 0,
+            "recontact": 0,
+            "over_account_cap": 0,
+            "over_quota": 0,
+        },
+        {
+            "segment": segments[1].pk,
+            "members": 1,
+            "invited": 1,
+            "opted_out": 0,
+            "recontact": 0,
+            "over_account_cap": 0,
+            "over_quota": 0,
+        },
     ]
     again = api.post(f"{base}/launch/")
     assert again.status_code == 409
@@ -198,7 +219,10 @@ def test_invitations_list_with_urls_and_filters(api, segments, settings):
     assert row["url"] == f"https://motive.example/i/{row['token']}/"
     assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", row["token"])
     assert {r["user_id"]: r["segment"] for r in body["results"]} == {
-        "u1": segments[0].pk, "u2": segments[0].pk, "u3": segments[0].pk, "u4": segments[1].pk,
+        "u1": segments[0].pk,
+        "u2": segments[0].pk,
+        "u3": segments[0].pk,
+        "u4": segments[1].pk,
     }
     Invitation.objects.filter(person__user_id="u1").update(status=InvitationStatus.SENT)
     sent = api.get(url, {"status": "sent"}).json()
@@ -221,7 +245,9 @@ def test_lists_do_not_grow_queries_with_rows(api, segments):
     few_invitations, few_studies = count(url), count("/api/v1/studies/")
     for user_id in ("x1", "x2", "x3"):
         Invitation.objects.create(
-            workspace=study.workspace, study=study, expires_at=study.created_at,
+            workspace=study.workspace,
+            study=study,
+            expires_at=study.created_at,
             person=PersonFactory(workspace=study.workspace, user_id=user_id),
         )
     create(api, segments)
@@ -235,9 +261,7 @@ def test_explicit_invitations(api, workspace, segments):
     url = f"/api/v1/studies/{study['id']}/invitations/"
     PersonFactory(workspace=workspace, user_id="crm-1")
     OptOutFactory(person=PersonFactory(workspace=workspace, user_id="gone"))
-    response = api.post(
-        url, {"user_ids": ["crm-1", "ghost", "gone", "u1", "crm-1"]}, format="json"
-    )
+    response = api.post(url, {"user_ids": ["crm-1", "ghost", "gone", "u1", "crm-1"]}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert [(i["user_id"], i["segment"], i["status"]) for i in body["invitations"]] == [
@@ -272,8 +296,16 @@ def test_explicit_invitations_can_create_people_and_attribute(api, workspace, se
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"user_ids": []}, {"user_ids": "u1"}, {"user_ids": [None]}, {"user_ids": [{"a": 1}]}, {"user_ids": ["a\x00"]},
-     {"user_ids": ["u1"], "extra": 1}, {"user_ids": ["x" * 256]}],
+    [
+        {},
+        {"user_ids": []},
+        {"user_ids": "u1"},
+        {"user_ids": [None]},
+        {"user_ids": [{"a": 1}]},
+        {"user_ids": ["a\x00"]},
+        {"user_ids": ["u1"], "extra": 1},
+        {"user_ids": ["x" * 256]},
+    ],
 )
 def test_explicit_invitation_bodies_are_checked(api, segments, body):
     study = launched(api, segments)
@@ -302,10 +334,20 @@ def test_progress_per_segment(api, segments):
     Invitation.objects.filter(person__user_id="u2").update(status=InvitationStatus.OPENED)
     progress = api.get(f"/api/v1/studies/{study['id']}/").json()["progress"]
     assert progress == [
-        {"segment": segments[0].pk, "invited": 3, "opened": 2, "completed": 1,
-         "completion_rate": pytest.approx(1 / 3)},
-        {"segment": segments[1].pk, "invited": 1, "opened": 0, "completed": 0,
-         "completion_rate": 0.0},
+        {
+            "segment": segments[0].pk,
+            "invited": 3,
+            "opened": 2,
+            "completed": 1,
+            "completion_rate": pytest.approx(1 / 3),
+        },
+        {
+            "segment": segments[1].pk,
+            "invited": 1,
+            "opened": 0,
+            "completed": 0,
+            "completion_rate": 0.0,
+        },
     ]
 
 
