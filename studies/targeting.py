@@ -61,7 +61,7 @@ def _draw() -> str:
     return f"md5(%(seed)s || CAST(a.person_id AS TEXT)){collate}"
 
 
-def _token() -> str:
+def token_sql() -> str:
     """A random URL-safe token per row, drawn by the database's strong random source."""
     if connection.vendor == "postgresql":
         # Two version-4 UUIDs: 244 random bits from pg_strong_random, base64url, 43 chars.
@@ -160,7 +160,7 @@ def launch_insert(*, study: Study, now: datetime) -> int:
     insert = (
         "INSERT INTO studies_invitation (workspace_id, study_id, person_id, segment_id, "  # noqa: S608
         "token, status, source, created_at, expires_at) "
-        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {_token()}, '{status}', "
+        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {token_sql()}, '{status}', "
         f"'{source}', %(now)s, %(expires)s "
         "FROM ranked WHERE state = 'eligible' AND draw_rank <= %(quota)s"
     )
