@@ -126,7 +126,7 @@ def bare_insert(table: str, workspace_id: int, study_id: int, segment_id: int) -
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (workspace_id, study_id, person_id, segment_id, token, "  # noqa: S608
+            f"INSERT INTO {table} (workspace_id, study_id, person_id, segment_id, token, "
             "status, source, created_at, expires_at) "
             f"SELECT %s, %s, m.person_id, m.segment_id, {token_sql()}, 'pending', 'launch', %s, %s "
             "FROM segments_segmentmembership m WHERE m.segment_id = %s AND m.exited_at IS NULL",
