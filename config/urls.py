@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("workspaces.api_urls")),
     path("", include("segments.api_urls")),
+    path("", include("studies.api_urls")),
 ]
 
 urlpatterns = [

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from people.models import Account, Event, Person, PersonAlias
 from segments.models import Segment, SegmentKind, SegmentMembership
+from studies import services as study_services
+from studies.models import Invitation, OptOut, Question, Study, StudySegment
 from workspaces import services
 from workspaces.models import ApiKey, KeyScope, Membership, Role, Workspace
 
@@ -145,3 +147,109 @@ WORKSPACE_FACTORIES.update(
         Segment: segment_with_member,
     }
 )
+
+
+# --- studies ---
+
+
+class StudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Study
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    title = factory.Sequence(lambda n: f"Study {n}")
+    key = factory.Sequence(lambda n: f"study-{n}")
+    objective = "Decide which onboarding to send"
+
+
+class StudySegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StudySegment
+
+    study = factory.SubFactory(StudyFactory)
+    segment = factory.SubFactory(
+        SegmentFactory, workspace=factory.SelfAttribute("..study.workspace")
+    )
+    position = factory.Sequence(lambda n: n)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    study = factory.SubFactory(StudyFactory)
+    position = factory.Sequence(lambda n: n)
+    key = factory.Sequence(lambda n: f"q{n}")
+    type = "open_ended"
+    prompt = "What brought you to our pricing page?"
+    probe_max_followups = 2
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    study = factory.SubFactory(StudyFactory)
+    workspace = factory.SelfAttribute("study.workspace")
+    person = factory.SubFactory(PersonFactory, workspace=factory.SelfAttribute("..study.workspace"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+class OptOutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OptOut
+
+    person = factory.SubFactory(PersonFactory)
+    workspace = factory.SelfAttribute("person.workspace")
+    source = "email_link"
+
+
+def live_study_with_invitation(ws: Workspace) -> Study:
+    """A launched study with every question type, a target segment and one invitation,
+    built through the services as the API builds it."""
+    segment = segment_with_member(ws)
+    study = study_services.study_create(
+        workspace=ws,
+        title="Why do pricing-page visitors stall?",
+        segments=[segment.pk],
+        questions=[{**q, "prompt": q.get("prompt", "Tell us")} for q in DESIGN_QUESTIONS],
+    )
+    study_services.study_launch(study=study)
+    return study
+
+
+# The question list of DESIGN.md's "Studies" example, verbatim.
+DESIGN_QUESTIONS: list[dict[str, Any]] = [
+    {
+        "key": "why",
+        "type": "open_ended",
+        "prompt": "What brought you to our pricing page?",
+        "probe": {"max_followups": 2, "instructions": "Dig into the trigger"},
+    },
+    {
+        "key": "nps",
+        "type": "scale",
+        "prompt": "How likely...?",
+        "min": 0,
+        "max": 10,
+        "min_label": "Not at all",
+        "max_label": "Extremely",
+    },
+    {"key": "plan", "type": "single_choice", "options": ["Free", "Pro"], "allow_other": True},
+    {
+        "key": "feat",
+        "type": "multiple_choice",
+        "options": ["A", "B", "C"],
+        "min_selected": 1,
+        "max_selected": 2,
+    },
+    {"key": "rank", "type": "ranking", "options": ["Price", "Speed", "Support"]},
+    {
+        "key": "team",
+        "type": "yes_no",
+        "prompt": "Do you work in a team?",
+        "show_if": {"question": "plan", "op": "eq", "value": "Pro"},
+    },
+]
+
+WORKSPACE_FACTORIES[Study] = live_study_with_invitation

@@ -29,7 +29,7 @@ def _summary(detail: Any) -> str:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         detail = {exc.field: [exc.message]} if exc.field else {}
-        return Response({"error": exc.message, "detail": detail}, status=400)
+        return Response({"error": exc.message, "detail": detail}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

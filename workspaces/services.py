@@ -26,6 +26,9 @@ INVITE_LIFETIME = timedelta(days=14)
 class ServiceError(Exception):
     """A request that cannot be carried out, with a message a person can act on."""
 
+    # The API's answer; a subclass may choose another 4xx (409 for a state conflict).
+    status_code: int = 400
+
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message

@@ -217,6 +217,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets whose field names other choice sets share: named after their model.
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionTypeEnum": "studies.question_types.QuestionType",
+        "TypeEnum": "people.ingestion.validation.TYPES",
+        "StudyStatusEnum": "studies.models.StudyStatus",
+        "InvitationStatusEnum": "studies.models.InvitationStatus",
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,149 @@
+"""Studies API: CRUD with nested questions, lifecycle actions, invitations, revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from studies import selectors, services
+from studies.models import InvitationStatus, Study
+from studies.serializers import (
+    InvitationCreatedSerializer,
+    InvitationCreateSerializer,
+    InvitationFilterSerializer,
+    InvitationSerializer,
+    LaunchResultSerializer,
+    QuestionRevisionSerializer,
+    StudyDetailSerializer,
+    StudySerializer,
+    StudyWriteSerializer,
+)
+from workspaces.scoping import WorkspaceViewSet
+
+
+class StudyViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, WorkspaceViewSet
+):
+    """Interview studies of the workspace."""
+
+    queryset = Study.objects.all().order_by("-created_at", "-id")
+    serializer_class = StudySerializer
+    filterset_fields = ["status", "mode"]
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The list's filters only: `?status=` on the invitations route means the
+        # invitations' status, not the study's.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.prefetch_related(*selectors.study_prefetches())
+
+    def _detail(self, study: Study, code: int = status.HTTP_200_OK) -> Response:
+        study = selectors.study_get(workspace=self.workspace, pk=study.pk) or study
+        context = {"progress": selectors.study_progress(study=study)}
+        return Response(StudyDetailSerializer(study, context=context).data, status=code)
+
+    @extend_schema(responses={200: StudyDetailSerializer})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The study with its questions and per-segment progress."""
+        return self._detail(self.get_object())
+
+    @extend_schema(request=StudyWriteSerializer, responses={201: StudyDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = StudyWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study = services.study_create(workspace=self.workspace, **data.validated_data)
+        return self._detail(study, status.HTTP_201_CREATED)
+
+    @extend_schema(request=StudyWriteSerializer, responses={200: StudyDetailSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change fields; `questions`, when given, is the whole new list (matched by key)."""
+        study = self.get_object()
+        data = StudyWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        study = services.study_update(study=study, **data.validated_data)
+        return self._detail(study)
+
+    @extend_schema(request=StudyWriteSerializer, responses={200: StudyDetailSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Study) -> None:
+        services.study_delete(study=instance)
+
+    @extend_schema(request=None, responses={200: LaunchResultSerializer})
+    @action(detail=True, methods=["post"], url_path="launch")
+    def launch(self, request: Request, pk: str | None = None) -> Response:
+        """Invite the current members of the target segments (quota, recontact, opt-outs)."""
+        result = services.study_launch(study=self.get_object())
+        study = selectors.study_get(workspace=self.workspace, pk=result.study.pk)
+        body = {"study": study, "invited": result.invited, "segments": result.segments}
+        return Response(LaunchResultSerializer(body).data)
+
+    @extend_schema(request=None, responses={200: StudyDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="pause")
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        return self._detail(services.study_pause(study=self.get_object()))
+
+    @extend_schema(request=None, responses={200: StudyDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="resume")
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        return self._detail(services.study_resume(study=self.get_object()))
+
+    @extend_schema(request=None, responses={200: StudyDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="close")
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        return self._detail(services.study_close(study=self.get_object()))
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[
+            OpenApiParameter("status", str, enum=InvitationStatus.values),
+            OpenApiParameter("segment", int),
+        ],
+        responses={200: InvitationSerializer(many=True)},
+        description="The study's invitations (paginated), oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=InvitationCreateSerializer,
+        responses={201: InvitationCreatedSerializer},
+        description="On a live study: invite the given people; those not invited are "
+        "listed in `skipped` with a reason.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="invitations")
+    def invitations(self, request: Request, pk: str | None = None) -> Response:
+        study = self.get_object()
+        if request.method == "POST":
+            data = InvitationCreateSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            outcome = services.invitations_create(
+                study=study,
+                user_ids=data.validated_data["user_ids"],
+                segment_id=data.validated_data.get("segment"),
+                create_unknown=data.validated_data["create_unknown"],
+            )
+            body = {"invitations": outcome.invitations, "skipped": outcome.skipped}
+            return Response(InvitationCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+        filters = InvitationFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.invitation_list(
+            study=study,
+            status=filters.validated_data.get("status"),
+            segment_id=filters.validated_data.get("segment"),
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: QuestionRevisionSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="revisions")
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
+        """Wording changes made to the study's questions after launch, oldest first."""
+        page = self.paginate_queryset(selectors.question_revisions(study=self.get_object()))
+        return self.get_paginated_response(QuestionRevisionSerializer(page, many=True).data)
