@@ -112,7 +112,9 @@ TRACK_STATEMENT = (
     "FROM ins GROUP BY person_id), "
     f"locked AS (SELECT p.id, m.first, m.last FROM {PERSON} AS p "
     "JOIN moved AS m ON m.person_id = p.id "
-    "WHERE m.first < p.first_seen OR m.last > p.last_seen ORDER BY p.id FOR NO KEY UPDATE OF p), "
+    # By primary key: the planner cannot size `moved`, and a join alone scanned the table.
+    "WHERE p.id = ANY(ARRAY(SELECT person_id FROM moved)) "
+    "AND (m.first < p.first_seen OR m.last > p.last_seen) ORDER BY p.id FOR NO KEY UPDATE OF p), "
     f"widened AS (UPDATE {PERSON} AS p SET first_seen = LEAST(p.first_seen, l.first), "
     "last_seen = GREATEST(p.last_seen, l.last) FROM locked AS l WHERE p.id = l.id) "
     # How many events were new, then the userIds whose person a concurrent batch
