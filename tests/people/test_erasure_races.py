@@ -8,7 +8,6 @@ such a batch to commit and then deletes its events too.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -17,23 +16,9 @@ from django.db import connection, connections, transaction
 from people import services
 from people.models import Event, Person, PersonErasure
 from tests.factories import EventFactory, PersonFactory, WorkspaceFactory
+from tests.locks import wait_for_lock_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for_lock_wait(timeout: float = 10.0) -> None:
-    """Until another session of this database waits for a row lock."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.02)
-    raise AssertionError("the erasure never waited for the batch's lock")
 
 
 def test_erasure_waits_for_a_batch_holding_the_person_and_deletes_its_events():
@@ -69,7 +54,7 @@ def test_erasure_waits_for_a_batch_holding_the_person_and_deletes_its_events():
     assert holding.wait(10)
     erase_thread = threading.Thread(target=erase)
     erase_thread.start()
-    _wait_for_lock_wait()
+    wait_for_lock_wait("the erasure")
     release.set()
     batch_thread.join(20)
     erase_thread.join(20)

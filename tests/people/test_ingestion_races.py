@@ -10,7 +10,6 @@ in both orders, and check that no event points at a deleted person.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.db import connection, connections
 from people.ingestion import ingest_items, people, writer
 from people.models import Event, Person
 from tests.factories import WorkspaceFactory
+from tests.locks import wait_for_lock_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,21 +38,6 @@ def _orphans() -> int:
             "LEFT JOIN segments_person AS p ON p.id = e.person_id WHERE p.id IS NULL"
         )
         return int(cursor.fetchone()[0])
-
-
-def _wait_for_lock_wait(timeout: float = 10.0) -> None:
-    """Until another session of this database waits for a row lock."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.02)
-    raise AssertionError("the second batch never waited for the first one's lock")
 
 
 class _Paused:
@@ -126,7 +111,7 @@ def _race(monkeypatch, *, first: str, paused_in: tuple[Any, str]) -> None:
     holder = _run(first, workspace, items[first], errors)
     assert pause.reached.wait(20)
     waiter = _run(second, workspace, items[second], errors)
-    _wait_for_lock_wait()
+    wait_for_lock_wait("the second batch")
     pause.release.set()
     holder.join(30)
     waiter.join(30)
