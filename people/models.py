@@ -15,9 +15,11 @@ The events table is designed for ~10^8 rows per database:
 - Nothing else: every index is paid on every insert, and Django's default
   single-column indexes on the two foreign keys would be prefixes of the ones
   above (benchmarks/RESULTS.md has what they cost).
-- Both foreign keys are database constraints. The person one cascades in the
-  database too (`ON DELETE CASCADE`, migration 0002), so erasing a person can
-  leave no event behind whoever deletes the row.
+- The event's person is a database constraint that cascades in the database
+  too (`ON DELETE CASCADE`), so erasing a person can leave no event behind
+  whoever deletes the row. On PostgreSQL it is one constraint on
+  (workspace, person) (migration 0004), so an event's workspace is its
+  person's as well.
 - A person's `first_seen`/`last_seen` are widened by the write that stores
   their events, with `LEAST`/`GREATEST` under the person's row lock: exact,
   and idempotent when a batch or an import is sent again.
@@ -95,6 +97,8 @@ class Person(models.Model):
                 condition=models.Q(user_id__isnull=False),
                 name="uniq_person_user_id",
             ),
+            # The target of an event's (workspace, person) constraint on PostgreSQL.
+            models.UniqueConstraint(fields=["workspace", "id"], name="uniq_person_workspace_id"),
         ]
         indexes = [models.Index(fields=["workspace", "last_seen"], name="person_ws_last_seen")]
         ordering = ["-last_seen", "-id"]
@@ -129,6 +133,10 @@ class Event(models.Model):
     """One thing a person did (Segment `track`)."""
 
     id = models.BigAutoField(primary_key=True)
+    # On PostgreSQL the two foreign keys below are ONE constraint in the database,
+    # (workspace_id, person_id) → person (workspace_id, id) ON DELETE CASCADE
+    # (people migration 0004): an event's workspace is its person's, checked once
+    # per row. SQLite has the two single-column constraints this state describes.
     # Indexed by the two composite indexes below, which lead with this column.
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", db_index=False

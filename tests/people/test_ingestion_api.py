@@ -779,7 +779,7 @@ def test_long_integers_anywhere_in_the_batch_keep_their_value(client, digits):
 
 
 def test_events_reference_their_person_and_workspace_through_constraints(client, workspace):
-    """PostgreSQL: both foreign keys are constraints; deleting a person row cascades there."""
+    """PostgreSQL: an event's (workspace, person) is one constraint; deleting a person cascades."""
     from django.db import IntegrityError, connection, transaction
 
     if connection.vendor != "postgresql":
@@ -795,6 +795,11 @@ def test_events_reference_their_person_and_workspace_through_constraints(client,
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE segments_event SET workspace_id = -1")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # An event cannot join one workspace's person to another workspace.
+    other = WorkspaceFactory()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE segments_event SET workspace_id = %s", [other.pk])
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     kept.refresh_from_db()
     assert (kept.person.user_id, kept.workspace_id) == ("u_2", workspace.pk)
