@@ -163,21 +163,40 @@ def _has_bad_escapes(body: bytes) -> bool:
 
 
 def batch_items(data: Any, body: bytes) -> Items:
-    """The items of a `{"batch": [...]}` body, each carrying the batch's sentAt if it has none."""
+    """The items of a `{"batch": [...]}` body, with the batch's sentAt and context applied."""
     items = data.get("batch") if isinstance(data, dict) else None
     if not isinstance(items, list):
         message = 'Send a JSON object {"batch": [item, ...]}.'
         raise BodyError(400, "invalid", f"batch: {message}", {"batch": [message]})
     if len(body) > MAX_ITEM_BYTES:
         _check_item_sizes(items)
-    sent_at = data.get("sentAt")
-    if sent_at is not None:
-        for item in items:
-            if isinstance(item, dict) and "sentAt" not in item:
-                item["sentAt"] = sent_at
+    _apply_batch_fields(data, items)
     parsed = Items(items)
     parsed.scan = _has_bad_escapes(body)
     return parsed
+
+
+def _apply_batch_fields(data: dict[str, Any], items: list[Any]) -> None:
+    """What a batch says for all its items: `sentAt`, and `context` (an item's own keys win).
+
+    analytics.js and the mobile SDKs send the library, device and locale once
+    per batch rather than in every item.
+    """
+    sent_at = data.get("sentAt")
+    context = data.get("context")
+    if sent_at is None and not (isinstance(context, dict) and context):
+        return
+    for item in items:
+        if not isinstance(item, dict):
+            continue  # reported by validation, by index
+        if sent_at is not None and "sentAt" not in item:
+            item["sentAt"] = sent_at
+        if isinstance(context, dict) and context:
+            own = item.get("context")
+            if own is None:
+                item["context"] = context
+            elif isinstance(own, dict):
+                item["context"] = {**context, **own}
 
 
 def single_item(data: Any, body: bytes) -> Items:

@@ -531,3 +531,77 @@ def test_identify_takes_traits_from_the_context_too_and_the_root_wins(ingest_key
     response = post("/v1/identify", item, authorization=basic(ingest_key))
     assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
     assert Person.objects.get().traits == {"plan": "pro", "email": "a@x.com"}
+
+
+def test_a_batch_context_applies_to_its_items_and_an_items_own_keys_win(ingest_key):
+    batch = [
+        track("t-1"),
+        track("t-2", context={"locale": "fr-FR", "page": {"path": "/pricing"}}),
+        {"type": "identify", "userId": "u_2", "traits": {"plan": "pro"}, "messageId": "i-1"},
+    ]
+    body = {"batch": batch, "context": CONTEXT}
+    response = post("/v1/batch", body, authorization=basic(ingest_key))
+    assert response.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
+    stored = dict(Event.objects.values_list("message_id", "properties"))
+    assert stored["t-1"] == {"$context": CONTEXT}
+    assert stored["t-2"] == {
+        "$context": {**CONTEXT, "locale": "fr-FR", "page": {"path": "/pricing"}}
+    }
+    assert stored["i-1"] == {"plan": "pro", "$context": CONTEXT}
+
+
+def test_a_batch_context_that_is_not_an_object_is_ignored_and_a_bad_item_context_refused(
+    ingest_key,
+):
+    batch = [track("t-1"), track("t-2", context="mobile")]
+    body = {"batch": batch, "context": ["not", "an", "object"]}
+    response = post("/v1/batch", body, authorization=basic(ingest_key))
+    assert response.json() == {
+        "accepted": 1,
+        "duplicates": 0,
+        "rejected": [{"index": 1, "error": "context must be a JSON object."}],
+    }
+
+
+# --- browsers: CORS on the ingestion routes only ---
+
+
+@pytest.mark.parametrize("url", ["/v1/batch", "/v1/track", "/v1/page", "/api/v1/ingest/batch"])
+def test_ingestion_routes_answer_a_browser_preflight_from_any_origin(url):
+    response = Client().options(
+        url,
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, content-encoding",
+        },
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    allowed = {h.strip() for h in response["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type", "content-encoding"} <= allowed
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_a_cross_origin_post_is_stored_and_readable_by_the_page(ingest_key):
+    response = post(
+        "/v1/track", track("t-1"), authorization=basic(ingest_key), origin="https://shop.example"
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert Event.objects.filter(message_id="t-1").exists()
+
+
+def test_other_routes_give_other_origins_no_cors_headers(full_key):
+    response = Client().get(
+        "/api/v1/segments/",
+        headers={"Origin": "https://shop.example", "Authorization": f"Bearer {full_key}"},
+    )
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response
+    preflight = Client().options(
+        "/api/v1/segments/",
+        headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "DELETE"},
+    )
+    assert "Access-Control-Allow-Origin" not in preflight
