@@ -188,6 +188,7 @@ def test_the_ingest_settings_are_production_with_the_ingestion_middleware_only()
         "config.ingest_wsgi.application",
         [
             "django.middleware.security.SecurityMiddleware",
+            "corsheaders.middleware.CorsMiddleware",
             "django.middleware.common.CommonMiddleware",
         ],
         False,
