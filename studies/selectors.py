@@ -122,3 +122,14 @@ def question_revisions(*, study: Study) -> QuerySet[QuestionRevision]:
         .select_related("question")
         .order_by("created_at", "id")
     )
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """A respondent's invitation; the token is the credential, so no workspace scope."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Invitation.objects.select_related("workspace", "study", "person")
+        .filter(token=token)
+        .first()
+    )
