@@ -224,7 +224,7 @@ def study_update(*, study: Study, **changes: Any) -> Study:
     scale labels, probe instructions), each recorded as a QuestionRevision.
     """
     allowed = {*BOUNDS, *TEXT_FIELDS, "title", "mode", "language", "moderator_tone"}
-    allowed |= {"key", "segments", "questions"}
+    allowed |= {"key", "segments", "questions", "channel"}
     unknown = set(changes) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
