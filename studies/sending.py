@@ -26,6 +26,12 @@ without its `sent` record committed first. After the hand-off:
 
 A study whose channel is `link` sends nothing (its links are exported as CSV); a
 paused or closed study sends nothing, and resuming sends what is still pending.
+
+A run is queued when invitations are created (launch, explicit invites), on resume and
+on a switch to a delivering channel; beat also queues one every few minutes for each
+live study with something left to send (`studies_with_pending`), which catches a queue
+message lost with its broker and invitations created by other paths (continuous
+listening).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from studies.channels import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
     channel_get,
+    channel_names,
 )
 from studies.invitation_messages import invitation_message
 from studies.models import Invitation, InvitationStatus, OptOut, Study, StudyStatus
@@ -180,6 +187,24 @@ def _record_failure(mine: QuerySet[Invitation], reason: str, *, attempted: bool 
     if attempted:
         changes["send_attempts"] = F("send_attempts") + 1
     mine.update(**changes)
+
+
+def studies_with_pending(*, now: datetime | None = None) -> list[int]:
+    """Ids of the live studies with a delivering channel and pending invitations that a
+    run would send (one query, on the partial index of pending invitations)."""
+    pending = Invitation.objects.filter(
+        study_id=OuterRef("pk"),
+        status=InvitationStatus.PENDING,
+        send_error="",
+        expires_at__gt=now or timezone.now(),
+    )
+    delivering = [name for name in channel_names() if channel_get(name) is not None]
+    return list(
+        Study.objects.filter(status=StudyStatus.LIVE, channel__in=delivering)
+        .filter(Exists(pending))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def invitations_expire(*, now: datetime | None = None) -> int:

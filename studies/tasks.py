@@ -35,6 +35,16 @@ def send_invitations(self: Task, *, study_id: int) -> int:
     return report.sent
 
 
+@shared_task(name="studies.send_due", time_limit=120, soft_time_limit=110)
+def send_due() -> int:
+    """Beat, every ten minutes: queue a send for each live study with invitations left
+    to send (a lost queue message, invitations from continuous listening)."""
+    due = sending.studies_with_pending()
+    for study_id in due:
+        send_invitations.delay(study_id=study_id)
+    return len(due)
+
+
 @shared_task(name="studies.expire_invitations", time_limit=300, soft_time_limit=280)
 def expire_invitations() -> int:
     """Beat, hourly: open invitations past their expiry become `expired`."""

@@ -75,7 +75,11 @@ def test_the_expiry_task_on_a_worker():
     assert Invitation.objects.get(pk=fresh.pk).status == InvitationStatus.PENDING
 
 
-def test_expiry_runs_on_the_beat_schedule():
-    entry = app.conf.beat_schedule["studies.expire_invitations"]
-    assert entry == {"task": "studies.expire_invitations", "schedule": 3600}
-    assert "studies.expire_invitations" in app.tasks
+def test_expiry_and_sending_run_on_the_beat_schedule():
+    schedule = app.conf.beat_schedule
+    assert schedule["studies.expire_invitations"] == {
+        "task": "studies.expire_invitations",
+        "schedule": 3600,
+    }
+    assert schedule["studies.send_due"] == {"task": "studies.send_due", "schedule": 600}
+    assert {"studies.expire_invitations", "studies.send_due"} <= set(app.tasks)

@@ -486,3 +486,21 @@ def test_a_new_channel_plugs_in_through_the_registry(workspace):
         Invitation.objects.filter(study=study).values_list("pk", flat=True)
     )
     assert mail.outbox == []
+
+
+def test_beat_queues_a_send_for_each_study_with_something_left(workspace):
+    due, _ = study_with_members(workspace, n=2, queue=False)
+    sent, _ = study_with_members(workspace, n=1)
+    sending.invitations_send(study_id=sent.pk)
+    link, _ = study_with_members(workspace, n=1, channel=channels.LINK)
+    paused, _ = study_with_members(workspace, n=1, queue=False)
+    services.study_pause(study=paused)
+    unreachable, _ = study_with_members(workspace, n=1, queue=False)
+    Invitation.objects.filter(study=unreachable).update(send_error="No email address")
+    mail.outbox.clear()
+
+    assert sending.studies_with_pending() == [due.pk]
+    assert tasks.send_due.delay().get() == 1  # eager: the queued send runs at once
+    assert len(mail.outbox) == 2
+    assert sending.studies_with_pending() == []
+    assert link.pk and paused.pk  # present, and left alone
