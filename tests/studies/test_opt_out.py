@@ -105,7 +105,9 @@ def test_an_unknown_token_is_a_404_page(db, client):
         response = getattr(client, method)("/i/not-a-real-token/opt-out/")
         assert response.status_code == 404
         assert b"This page does not exist" in response.content
-    assert client.get("/i/" + "x" * 300 + "/opt-out/").status_code == 404
+    for token in ("x" * 300, "a%00b", "%F0%9F%98%80", "a%20b"):
+        assert client.get(f"/i/{token}/opt-out/").status_code == 404
+        assert client.post(f"/i/{token}/opt-out/").status_code == 404
     assert not OptOut.objects.exists()
 
 
