@@ -15,13 +15,17 @@ links are exported (CSV) for a CRM to send.
 from __future__ import annotations
 
 import smtplib
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 
 from studies.models import Invitation
@@ -55,6 +59,12 @@ class InvitationMessage:
 
 class Channel(ABC):
     name: ClassVar[str]
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Around the delivery of one chunk: a channel may hold a connection open for it
+        (per thread: a channel instance is shared)."""
+        yield
 
     @abstractmethod
     def unreachable(self, invitation: Invitation) -> str | None:
@@ -121,6 +131,26 @@ class EmailChannel(Channel):
 
     name = "email"
 
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        # One connection to the mail server for the chunk, not one per message.
+        connection = get_connection(fail_silently=False)
+        # Unreachable now: each send tries again and reports its own (temporary) failure.
+        with suppress(OSError, smtplib.SMTPException):
+            connection.open()
+        self._local.connection = connection
+        try:
+            yield
+        finally:
+            self._local.connection = None
+            connection.close()
+
+    def _connection(self) -> BaseEmailBackend | None:
+        return getattr(self._local, "connection", None)
+
     def unreachable(self, invitation: Invitation) -> str | None:
         if person_email(invitation) is None:
             return "No email address: the person has no valid `email` trait."
@@ -130,7 +160,9 @@ class EmailChannel(Channel):
         address = person_email(invitation)
         if address is None:
             raise PermanentDeliveryError("No email address: the person has no valid `email` trait.")
+        connection = self._connection()
         email = EmailMultiAlternatives(
+            connection=connection,
             subject=message.subject,
             body=message.text,
             from_email=settings.MOTIVE_INVITATION_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
@@ -145,10 +177,19 @@ class EmailChannel(Channel):
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPException as error:
+            self._reset(connection)
             raise _smtp_error(error) from error
         except OSError as error:  # refused or dropped connection, timeout, DNS
+            self._reset(connection)
             reason = f"The mail server could not be reached: {error}"
             raise TemporaryDeliveryError(reason) from error
+
+    @staticmethod
+    def _reset(connection: BaseEmailBackend | None) -> None:
+        """After a failure the next message opens a fresh connection (the SMTP backend
+        reconnects when it has none)."""
+        if connection is not None:
+            connection.close()
 
 
 channel_register(EmailChannel())

@@ -93,8 +93,9 @@ def invitations_send(
             return report
         after = last_id
         report.unreachable += unreachable
-        for invitation in claimed:
-            _deliver(study, channel, invitation, report)
+        with channel.batch():
+            for invitation in claimed:
+                _deliver(study, channel, invitation, report)
 
 
 def _sendable(study: Study, *, after: int, now: datetime) -> QuerySet[Invitation]:

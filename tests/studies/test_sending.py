@@ -504,3 +504,69 @@ def test_beat_queues_a_send_for_each_study_with_something_left(workspace):
     assert len(mail.outbox) == 2
     assert sending.studies_with_pending() == []
     assert link.pk and paused.pk  # present, and left alone
+
+
+class FakeSMTP:
+    """Stands in for smtplib.SMTP under Django's real SMTP backend."""
+
+    connections = 0
+    delivered: ClassVar[list[list[str]]] = []
+    fail_next: ClassVar[list[Exception]] = []
+    refuse_connection = False
+
+    def __init__(self, host: str, port: int, **kwargs: Any) -> None:
+        if FakeSMTP.refuse_connection:
+            raise ConnectionRefusedError("Connection refused")
+        FakeSMTP.connections += 1
+
+    def starttls(self, **kwargs: Any) -> None:
+        pass
+
+    def login(self, user: str, password: str) -> None:
+        pass
+
+    def sendmail(self, from_addr: str, to_addrs: list[str], msg: bytes) -> dict:
+        if FakeSMTP.fail_next:
+            raise FakeSMTP.fail_next.pop(0)
+        FakeSMTP.delivered.append(to_addrs)
+        return {}
+
+    def quit(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def smtp(settings, monkeypatch):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 2525
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    FakeSMTP.connections, FakeSMTP.delivered, FakeSMTP.fail_next = 0, [], []
+    FakeSMTP.refuse_connection = False
+    return FakeSMTP
+
+
+def test_one_smtp_connection_per_chunk(workspace, smtp):
+    study, _ = study_with_members(workspace, n=5)
+    report = sending.invitations_send(study_id=study.pk, chunk=2)
+    assert report.sent == 5 and len(smtp.delivered) == 5
+    assert smtp.connections == 3  # chunks of 2, 2 and 1
+
+
+def test_a_dropped_smtp_connection_defers_one_and_reconnects(workspace, smtp):
+    study, _ = study_with_members(workspace, n=3)
+    smtp.fail_next = [smtplib.SMTPServerDisconnected("Connection unexpectedly closed")]
+    report = sending.invitations_send(study_id=study.pk)
+    assert (report.sent, report.deferred) == (2, 1)
+    assert len(smtp.delivered) == 2
+
+
+def test_an_unreachable_smtp_server_leaves_nothing_marked_sent(workspace, smtp):
+    study, _ = study_with_members(workspace, n=2)
+    smtp.refuse_connection = True
+    report = sending.invitations_send(study_id=study.pk)
+    assert (report.sent, report.deferred) == (0, 2)
+    assert set(statuses(study).values()) == {InvitationStatus.PENDING}
+    assert set(Invitation.objects.values_list("send_attempts", flat=True)) == {1}
