@@ -5,6 +5,8 @@ person at all (`unreachable`: a reason, or None), then `send`s, raising
 `TemporaryDeliveryError` for what may pass (a server busy or unreachable, a 4xx SMTP
 reply: tried again later, a bounded number of times) or `PermanentDeliveryError` for
 what will not (a 5xx SMTP reply: recorded on the invitation, never tried again).
+`batch()` wraps the delivery of one chunk, so a channel can reuse a connection for it
+(the email channel holds one SMTP connection per chunk).
 
 The sending code (`studies.sending`) knows channels only through `channel_get`; a
 webhook channel is a subclass registered with `channel_register`, with no change
