@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
         "task": "segments.prune_inbound_deliveries",
         "schedule": 60 * 60,
     },
+    "studies.send_due": {"task": "studies.send_due", "schedule": 10 * 60},
+    "studies.expire_invitations": {"task": "studies.expire_invitations", "schedule": 60 * 60},
     "workspaces.expire_member_invites": {
         "task": "workspaces.expire_member_invites",
         "schedule": 60 * 60,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import HttpResponseBase, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from studies import selectors, services
+from studies import exports, selectors, services
 from studies.models import InvitationStatus, Study
 from studies.serializers import (
     InvitationCreatedSerializer,
@@ -25,6 +29,23 @@ from studies.serializers import (
     StudyWriteSerializer,
 )
 from workspaces.scoping import WorkspaceViewSet
+
+
+class InvitationCSVRenderer(BaseRenderer):
+    """`?format=csv` (or `Accept: text/csv`) on the invitation list: the view streams the
+    CSV itself (studies.exports); this renderer only makes the format negotiable."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        return str(data).encode(self.charset)
 
 
 class StudyViewSet(
@@ -43,6 +64,18 @@ class StudyViewSet(
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.prefetch_related(*selectors.study_prefetches())
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        if self.action == "invitations" and self.request.method == "GET":
+            return [JSONRenderer(), InvitationCSVRenderer()]
+        return super().get_renderers()
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are JSON whatever format was asked for (DESIGN.md).
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def _detail(self, study: Study, code: int = status.HTTP_200_OK) -> Response:
         study = selectors.study_get(workspace=self.workspace, pk=study.pk) or study
@@ -106,9 +139,23 @@ class StudyViewSet(
         parameters=[
             OpenApiParameter("status", str, enum=InvitationStatus.values),
             OpenApiParameter("segment", int),
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="csv: every matching invitation (not paginated) as a CSV "
+                "download, columns user_id, email, segment, url, status, expires_at.",
+            ),
         ],
-        responses={200: InvitationSerializer(many=True)},
-        description="The study's invitations (paginated), oldest first.",
+        responses={
+            (200, "application/json"): InvitationSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The invitation links, for a CRM."
+            ),
+        },
+        description="The study's invitations (paginated), oldest first; with "
+        "`?format=csv` (or `Accept: text/csv`), all of them as CSV, streamed, with cells "
+        "escaped against spreadsheet formulas.",
     )
     @extend_schema(
         methods=["POST"],
@@ -118,7 +165,7 @@ class StudyViewSet(
         "listed in `skipped` with a reason.",
     )
     @action(detail=True, methods=["get", "post"], url_path="invitations")
-    def invitations(self, request: Request, pk: str | None = None) -> Response:
+    def invitations(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         study = self.get_object()
         if request.method == "POST":
             data = InvitationCreateSerializer(data=request.data)
@@ -133,13 +180,22 @@ class StudyViewSet(
             return Response(InvitationCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
         filters = InvitationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        rows = selectors.invitation_list(
-            study=study,
-            status=filters.validated_data.get("status"),
-            segment_id=filters.validated_data.get("segment"),
-        )
+        chosen = {
+            "status": filters.validated_data.get("status"),
+            "segment_id": filters.validated_data.get("segment"),
+        }
+        if request.accepted_renderer.format == InvitationCSVRenderer.format:
+            return self._invitations_csv(study, **chosen)
+        rows = selectors.invitation_list(study=study, **chosen)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+    def _invitations_csv(self, study: Study, **chosen: Any) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(
+            exports.invitation_csv(study=study, **chosen), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(study)}"'
+        return response
 
     @extend_schema(responses={200: QuestionRevisionSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="revisions")

@@ -9,6 +9,8 @@ Reads that launch and the API depend on, and the index that serves each:
 - per-segment progress of a study and the invitation list filtered by segment
   or status: `invitation_study_seg_status`.
 - a respondent's link: the unique token.
+- sending (a study's pending invitations in id order) and the expiry schedule (open
+  invitations past their date): two partial indexes.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class Study(models.Model):
         max_length=16, choices=ModeratorTone.choices, default=ModeratorTone.NEUTRAL
     )
     invitation_expiry_days = models.PositiveIntegerField(default=30)
+    # How invitations reach people: a channel of `studies.channels` ("email", ...), or
+    # "link": Motive sends nothing and the links are exported for a CRM.
+    channel = models.CharField(max_length=32, default="email")
     # Buying committees: at most this many people of one account are invited.
     account_cap = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
@@ -222,6 +227,11 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    # Why the channel cannot deliver this invitation (no email address, a permanent
+    # refusal, temporary failures past the last attempt); set, it is not tried again.
+    send_error = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # Deliveries tried and failed temporarily; bounds the retries of one invitation.
+    send_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -232,6 +242,18 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["person", "created_at"], name="invitation_person_created"),
             models.Index(fields=["study", "segment", "status"], name="invitation_study_seg_status"),
+            # Sending walks a study's pending invitations in id order.
+            models.Index(
+                fields=["study", "id"],
+                condition=models.Q(status="pending"),
+                name="invitation_study_pending",
+            ),
+            # The expiry schedule finds open invitations past their date.
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status__in=["pending", "sent", "opened"]),
+                name="invitation_open_expires",
+            ),
         ]
         ordering = ["id"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -19,6 +20,9 @@ from studies.models import (
     StudySegment,
 )
 from workspaces.models import Workspace
+
+# Tokens are URL-safe base64 (the ORM) or hex (SQLite's launch); see models.TOKEN_BYTES.
+TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def study_list(*, workspace: Workspace) -> QuerySet[Study]:
@@ -121,4 +125,15 @@ def question_revisions(*, study: Study) -> QuerySet[QuestionRevision]:
         QuestionRevision.objects.filter(question__study=study)
         .select_related("question")
         .order_by("created_at", "id")
+    )
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """A respondent's invitation; the token is the credential, so no workspace scope."""
+    if not TOKEN_PATTERN.fullmatch(token):  # also keeps NUL and the like from the database
+        return None
+    return (
+        Invitation.objects.select_related("workspace", "study", "person")
+        .filter(token=token)
+        .first()
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from studies.channels import channel_names
+from studies.links import invitation_url
 from studies.models import (
     Invitation,
     InvitationStatus,
@@ -25,10 +26,6 @@ from studies.models import (
     StudyMode,
 )
 from studies.question_types import TYPE_FIELDS, QuestionType
-
-
-def invitation_url(token: str) -> str:
-    return f"{settings.MOTIVE_BASE_URL.rstrip('/')}/i/{token}/"
 
 
 class ProbeSerializer(serializers.Serializer[Any]):
@@ -115,6 +112,7 @@ STUDY_FIELDS = [
     "moderator_tone",
     "invitation_expiry_days",
     "account_cap",
+    "channel",
     "status",
     "sampling_seed",
     "created_at",
@@ -191,6 +189,12 @@ class StudyWriteSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="Buying committees: at most this many people of one account.",
     )
+    channel = serializers.ChoiceField(
+        choices=channel_names(),
+        required=False,
+        help_text='How invitations are sent: "email", or "link" (Motive sends nothing; '
+        "export the links with `GET /studies/{id}/invitations/?format=csv`).",
+    )
     questions = QuestionListField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -235,8 +239,16 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
             "opened_at",
             "completed_at",
             "expires_at",
+            "send_error",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "send_error": {
+                "help_text": "Why the study's channel cannot deliver this invitation (no "
+                "email address, refused by the mail server); empty when it can. Such an "
+                "invitation stays pending and is not tried again."
+            }
+        }
 
     def get_url(self, invitation: Invitation) -> str:
         return invitation_url(invitation.token)

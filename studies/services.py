@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from people.models import Person
 from segments.models import Segment, SegmentMembership
-from studies import question_types, selectors, targeting
+from studies import channels, question_types, selectors, targeting, tasks
 from studies.models import (
     Invitation,
     InvitationSource,
@@ -83,6 +83,13 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError(
             f"moderator_tone: use one of: {', '.join(ModeratorTone.values)}.",
             field="moderator_tone",
+        )
+    channel = cleaned.get("channel")
+    if channel is not None and channel not in channels.channel_names():
+        raise ServiceError(
+            f"channel: use one of: {', '.join(channels.channel_names())} "
+            '("link": Motive sends nothing, export the links for your CRM).',
+            field="channel",
         )
     language = cleaned.get("language")
     if language is not None and not LANGUAGE_PATTERN.fullmatch(language):
@@ -180,7 +187,8 @@ def study_create(
     **settings: Any,
 ) -> Study:
     """A draft study. `settings` are the study's other fields (objective, mode, quota, ...)."""
-    unknown = set(settings) - {*BOUNDS, *TEXT_FIELDS, "mode", "language", "moderator_tone"}
+    allowed = {*BOUNDS, *TEXT_FIELDS, "mode", "language", "moderator_tone", "channel"}
+    unknown = set(settings) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
     cleaned = _check_settings({"title": title, **settings})
@@ -216,7 +224,7 @@ def study_update(*, study: Study, **changes: Any) -> Study:
     scale labels, probe instructions), each recorded as a QuestionRevision.
     """
     allowed = {*BOUNDS, *TEXT_FIELDS, "title", "mode", "language", "moderator_tone"}
-    allowed |= {"key", "segments", "questions"}
+    allowed |= {"key", "segments", "questions", "channel"}
     unknown = set(changes) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
@@ -243,6 +251,8 @@ def study_update(*, study: Study, **changes: Any) -> Study:
         setattr(row, name, value)
     row.updated_at = timezone.now()
     row.save()
+    if "channel" in cleaned and row.status == StudyStatus.LIVE:
+        _send_pending(row)  # e.g. from "link" to "email": send what is still pending
     return row
 
 
@@ -322,6 +332,15 @@ def study_delete(*, study: Study) -> None:
 # --- lifecycle ---------------------------------------------------------------------
 
 
+def _send_pending(study: Study) -> None:
+    """Once the transaction commits, deliver the study's pending invitations through its
+    channel (studies.sending; nothing for a `link` study)."""
+    if channels.channel_get(study.channel) is None:
+        return
+    study_id = study.pk
+    transaction.on_commit(lambda: tasks.send_invitations.delay(study_id=study_id))
+
+
 @dataclass(frozen=True)
 class LaunchResult:
     study: Study
@@ -373,6 +392,7 @@ def study_launch(*, study: Study, now: datetime | None = None) -> LaunchResult:
         counts = _recount_invited(row, counts)
     row.status, row.launched_at, row.updated_at = StudyStatus.LIVE, now, now
     row.save(update_fields=["status", "launched_at", "updated_at"])
+    _send_pending(row)
     order = selectors.study_segment_ids(study=row)
     return LaunchResult(study=row, segments=[counts[s] for s in order if s in counts])
 
@@ -412,6 +432,7 @@ def study_resume(*, study: Study, now: datetime | None = None) -> Study:
     _require(row, [StudyStatus.PAUSED], "resume")
     row.status, row.updated_at = StudyStatus.LIVE, now
     row.save(update_fields=["status", "updated_at"])
+    _send_pending(row)  # what was pending while paused
     return row
 
 
@@ -560,6 +581,8 @@ def invitations_create(
             )
         )
     Invitation.objects.bulk_create(created)
+    if created:
+        _send_pending(row)
     return InvitationOutcome(invitations=created, skipped=skipped)
 
 
@@ -580,11 +603,3 @@ def opt_out_record(
         status__in=[InvitationStatus.PENDING, InvitationStatus.SENT, InvitationStatus.OPENED],
     ).update(status=InvitationStatus.OPTED_OUT)
     return opt_out
-
-
-def invitations_expire(*, now: datetime | None = None) -> int:
-    """Mark unfinished invitations past their expiry as expired; one UPDATE. For beat."""
-    return Invitation.objects.filter(
-        status__in=[InvitationStatus.PENDING, InvitationStatus.SENT, InvitationStatus.OPENED],
-        expires_at__lt=now or timezone.now(),
-    ).update(status=InvitationStatus.EXPIRED)

@@ -130,6 +130,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# The languages respondents' emails and pages are translated into (a study's
+# `language`); the researcher UI is in English. No LocaleMiddleware: the language
+# is the study's, not the browser's.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -155,6 +159,10 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Motive <motive@localhost>")
 MOTIVE_BASE_URL = os.environ.get("MOTIVE_BASE_URL", "http://127.0.0.1:8000")
+# Where respondents open their links (/i/<token>/) when it is not MOTIVE_BASE_URL.
+MOTIVE_PUBLIC_URL = os.environ.get("MOTIVE_PUBLIC_URL", "")
+# The sender of study invitations; DEFAULT_FROM_EMAIL when not set.
+MOTIVE_INVITATION_FROM_EMAIL = os.environ.get("MOTIVE_INVITATION_FROM_EMAIL", "")
 
 # LLM (llm/): one OpenAI-compatible endpoint. With no key every call takes its
 # caller's offline behaviour and nothing leaves the machine.

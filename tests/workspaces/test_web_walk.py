@@ -2,7 +2,8 @@
 
 Written over the URL configuration and the forms the pages render, so a new view or
 form field is covered as soon as it is routed and shown. For each route of the
-workspaces, segments and people views, a logged-in owner sends:
+workspaces, segments and people views (and the invitation views of studies), a logged-in
+owner sends:
 
 - to a page answering GET: query strings whose every known key (the page's search
   fields, `page`, a NUL key) holds each hostile value;
@@ -31,12 +32,23 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from tests import hostile
-from tests.factories import AccountFactory, PersonFactory, SegmentFactory, make_api_key
+from tests.factories import (
+    AccountFactory,
+    PersonFactory,
+    SegmentFactory,
+    StudyFactory,
+    make_api_key,
+)
 from tests.workspaces.test_tenant_isolation import kwarg_names
 from workspaces import services
 from workspaces.models import Role, Workspace
 
-WEB_VIEW_MODULES = {"workspaces.views", "segments.views", "people.views"}
+WEB_VIEW_MODULES = {
+    "workspaces.views",
+    "segments.views",
+    "people.views",
+    "studies.invitation_views",
+}
 
 FORM_VALUES = [*hostile.TEXT_VALUES, *hostile.JSON_TEXT_VALUES]
 
@@ -56,6 +68,7 @@ PATH_OBJECTS: dict[str, Callable[[Workspace, Any], object]] = {
     "person_id": lambda ws, user: PersonFactory(workspace=ws).pk,
     "account_id": lambda ws, user: AccountFactory(workspace=ws).pk,
     "token": lambda ws, user: "not-a-token",
+    "study_id": lambda ws, user: StudyFactory(workspace=ws).pk,
 }
 
 
@@ -79,6 +92,7 @@ def web_routes() -> list[tuple[str, str]]:
 def test_the_walk_covers_the_known_pages():
     names = {name for _, name in web_routes()}
     assert {"workspace-switch", "segments:new", "segments:preview", "people:list"} <= names
+    assert {"studies:opt-out", "studies:invitations-csv"} <= names
 
 
 # --- reading the rendered forms ----------------------------------------------------------

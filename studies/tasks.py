@@ -1,0 +1,51 @@
+"""Celery tasks for studies: thin, idempotent wrappers over `studies.sending`."""
+
+from __future__ import annotations
+
+import random
+
+from celery import Task, shared_task
+
+from studies import sending
+
+# Retries of a run that left invitations for later (temporary delivery failures): with
+# the first run, as many runs as attempts an invitation gets, so the last records it.
+SEND_RETRIES = sending.MAX_SEND_ATTEMPTS - 1
+
+
+def retry_delay(retries: int) -> float:
+    """Exponential backoff with jitter: about 1, 2, 4, 8, 16 minutes, at most an hour."""
+    return min(60.0 * 2**retries, 3600.0) * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+@shared_task(
+    bind=True,
+    name="studies.send_invitations",
+    acks_late=True,
+    max_retries=SEND_RETRIES,
+    time_limit=1800,
+    soft_time_limit=1740,
+)
+def send_invitations(self: Task, *, study_id: int) -> int:
+    """Deliver a study's pending invitations; retried with backoff while some failed
+    temporarily. Running it twice, or two at once, sends each invitation once."""
+    report = sending.invitations_send(study_id=study_id)
+    if report.deferred and self.request.retries < SEND_RETRIES:
+        raise self.retry(countdown=retry_delay(self.request.retries))
+    return report.sent
+
+
+@shared_task(name="studies.send_due", time_limit=120, soft_time_limit=110)
+def send_due() -> int:
+    """Beat, every ten minutes: queue a send for each live study with invitations left
+    to send (a lost queue message, invitations from continuous listening)."""
+    due = sending.studies_with_pending()
+    for study_id in due:
+        send_invitations.delay(study_id=study_id)
+    return len(due)
+
+
+@shared_task(name="studies.expire_invitations", time_limit=300, soft_time_limit=280)
+def expire_invitations() -> int:
+    """Beat, hourly: open invitations past their expiry become `expired`."""
+    return sending.invitations_expire()
