@@ -6,16 +6,21 @@ ordered on indexed columns, and never materialise a workspace's people.
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.utils import timezone
 
 from people.models import Person
 from segments import rfm
-from segments.models import Segment, SegmentMembership, SegmentSnapshot
+from segments.models import Segment, SegmentKind, SegmentMembership, SegmentSnapshot
 from segments.rules.dialects import dialect_for
+from segments.rules.qualifying import QualifyingValue, qualifying_values
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
 
@@ -93,6 +98,81 @@ def segment_members(*, segment: Segment) -> QuerySet[SegmentMembership]:
     )
 
 
+# Member list columns a researcher can sort by: name → what orders it. RFM scores and the
+# cluster apply only to their kinds (`member_sorts`).
+_MEMBER_ORDER: dict[str, Any] = {
+    "entered": F("entered_at"),
+    "user": F("person__user_id"),
+    "name": F("person_name"),
+    "email": F("person_email"),
+    "tier": KeyTextTransform("tier", "scores"),
+    "r": KeyTransform("r", "scores"),
+    "f": KeyTransform("f", "scores"),
+    "m": KeyTransform("m", "scores"),
+    "recency": KeyTransform("recency_days", "scores"),
+    "frequency": KeyTransform("frequency", "scores"),
+    "monetary": KeyTransform("monetary", "scores"),
+    "cluster": F("cluster_name"),
+}
+RFM_SORTS = ("tier", "r", "f", "m", "recency", "frequency", "monetary")
+DEFAULT_MEMBER_SORT = "-entered"
+
+
+def member_sorts(segment: Segment) -> tuple[str, ...]:
+    """The sort keys that apply to this segment's member list."""
+    common = ("entered", "user", "name", "email")
+    if segment.kind == SegmentKind.RFM:
+        return common + RFM_SORTS
+    if is_cluster_parent(segment):
+        return (*common, "cluster")
+    return common
+
+
+def is_cluster_parent(segment: Segment) -> bool:
+    return segment.kind == SegmentKind.CLUSTER and segment.parent_id is None
+
+
+def member_sort_or_default(segment: Segment, sort: str | None) -> str:
+    """`sort` when it names a column of this list (`-` first for descending), else the
+    default: most recently entered first."""
+    key = (sort or "").removeprefix("-")
+    return sort if sort and key in member_sorts(segment) else DEFAULT_MEMBER_SORT
+
+
+def segment_member_rows(
+    *, segment: Segment, search: str = "", sort: str = DEFAULT_MEMBER_SORT
+) -> QuerySet[SegmentMembership]:
+    """Current members with their person, name and email (from traits) and, for a cluster
+    parent, the cluster each is in; filtered by `search` (user id, name or email contain
+    it) and ordered by `sort` — all in the database, ready to paginate or stream."""
+    rows = (
+        SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True)
+        .select_related("person")
+        .annotate(
+            person_name=KeyTextTransform("name", "person__traits"),
+            person_email=KeyTextTransform("email", "person__traits"),
+        )
+    )
+    if is_cluster_parent(segment):
+        cluster = SegmentMembership.objects.filter(
+            segment__parent_id=segment.pk, person_id=OuterRef("person_id"), exited_at__isnull=True
+        ).values("segment__name")[:1]
+        rows = rows.annotate(cluster_name=Subquery(cluster))
+    search = search.strip()
+    if search:
+        rows = rows.filter(
+            Q(person__user_id__icontains=search)
+            | Q(person_name__icontains=search)
+            | Q(person_email__icontains=search)
+        )
+    sort = member_sort_or_default(segment, sort)
+    expression = _MEMBER_ORDER[sort.removeprefix("-")]
+    descending = sort.startswith("-")
+    order = OrderBy(expression, descending=descending, nulls_last=True)
+    tie = "-id" if descending else "id"
+    return rows.order_by(order, tie)
+
+
 def segment_children(*, segment: Segment) -> list[Segment]:
     return list(segment.children.order_by("definition__cluster", "id"))
 
@@ -127,3 +207,69 @@ def rfm_grid(
     with connection.cursor() as cursor:
         cursor.execute(query, list(scored.params))
         return {(int(r), int(fm)): int(n) for r, fm, n in cursor.fetchall()}
+
+
+def member_qualifying_values(
+    *, segment: Segment, person_ids: list[int]
+) -> dict[int, list[QualifyingValue]]:
+    """For a rule segment, what qualified each of these members, as of its last compute."""
+    if segment.kind != SegmentKind.RULE:
+        return {}
+    return qualifying_values(
+        segment.definition,
+        workspace=segment.workspace,
+        person_ids=person_ids,
+        as_of=segment.computed_at or timezone.now(),
+    )
+
+
+EXPORT_BATCH = 2000
+RFM_EXPORT_KEYS = ("tier", "r", "f", "m", "recency_days", "frequency", "monetary")
+
+
+def member_export_header(segment: Segment) -> list[str]:
+    header = ["user_id", "name", "email", "entered_at", "traits"]
+    if segment.kind == SegmentKind.RFM:
+        header += list(RFM_EXPORT_KEYS)
+    elif is_cluster_parent(segment):
+        header.append("cluster")
+    elif segment.kind == SegmentKind.RULE:
+        header.append("qualified_by")
+    return header
+
+
+def member_export_rows(
+    *, segment: Segment, search: str = "", sort: str = DEFAULT_MEMBER_SORT
+) -> Iterator[list[Any]]:
+    """The members as export rows, read in batches of 2,000 (memory stays bounded);
+    for a rule, each batch's qualifying values come from one query per condition."""
+    rows = segment_member_rows(segment=segment, search=search, sort=sort)
+    batch: list[SegmentMembership] = []
+    for membership in rows.iterator(chunk_size=EXPORT_BATCH):
+        batch.append(membership)
+        if len(batch) == EXPORT_BATCH:
+            yield from _export_batch(segment, batch)
+            batch = []
+    if batch:
+        yield from _export_batch(segment, batch)
+
+
+def _export_batch(segment: Segment, batch: list[SegmentMembership]) -> Iterator[list[Any]]:
+    qualifying = member_qualifying_values(segment=segment, person_ids=[m.person_id for m in batch])
+    for m in batch:
+        person = m.person
+        row: list[Any] = [
+            person.user_id,
+            getattr(m, "person_name", None),
+            getattr(m, "person_email", None),
+            m.entered_at.astimezone(UTC).isoformat(),
+            json.dumps(person.traits, ensure_ascii=False, sort_keys=True),
+        ]
+        if segment.kind == SegmentKind.RFM:
+            scores = m.scores or {}
+            row += [scores.get(key) for key in RFM_EXPORT_KEYS]
+        elif is_cluster_parent(segment):
+            row.append(getattr(m, "cluster_name", None))
+        elif segment.kind == SegmentKind.RULE:
+            row.append("; ".join(q.text for q in qualifying.get(m.person_id, [])))
+        yield row

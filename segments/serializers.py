@@ -80,11 +80,42 @@ class ComputeResultSerializer(serializers.Serializer[Any]):
 
 class SegmentMemberSerializer(serializers.ModelSerializer[SegmentMembership]):
     user_id = serializers.CharField(source="person.user_id", allow_null=True)
+    name = serializers.CharField(
+        source="person_name", allow_null=True, help_text="The `name` trait, when known."
+    )
+    email = serializers.CharField(
+        source="person_email", allow_null=True, help_text="The `email` trait, when known."
+    )
+    cluster = serializers.SerializerMethodField(
+        help_text="Cluster segments: the name of the member's cluster; otherwise null."
+    )
 
     class Meta:
         model = SegmentMembership
-        fields = ["user_id", "entered_at", "scores"]
+        fields = ["user_id", "name", "email", "entered_at", "scores", "cluster"]
         read_only_fields = fields
+
+    def get_cluster(self, membership: SegmentMembership) -> str | None:
+        return getattr(membership, "cluster_name", None)
+
+
+class MembersQuerySerializer(serializers.Serializer[Any]):
+    search = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=200,
+        help_text="Members whose user id, name or email contains this text.",
+    )
+    sort = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=20,
+        help_text="A column: entered, user, name, email; RFM: tier, r, f, m, recency, "
+        "frequency, monetary; cluster parents: cluster. Prefix - for descending "
+        "(default -entered).",
+    )
 
 
 class PersonSegmentSerializer(serializers.ModelSerializer[SegmentMembership]):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("segments/preview/", views.segment_preview, name="preview"),
     path("segments/preview/rfm/", views.segment_rfm_preview, name="preview-rfm"),
     path("segments/<int:segment_id>/", views.segment_detail, name="detail"),
+    path("segments/<int:segment_id>/members.csv", views.segment_members_csv, name="members-csv"),
     path("segments/<int:segment_id>/edit/", views.segment_edit, name="edit"),
     path("segments/<int:segment_id>/compute/", views.segment_compute_view, name="compute"),
     path(

@@ -13,7 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,39 +37,41 @@ from segments.forms import (
 from segments.models import Segment, SegmentKind
 from segments.overlap import overlap
 from segments.rules import preview as rule_preview
+from segments.rules.qualifying import explained_conditions
 from segments.templatetags.segment_ui import describe
+from workspaces.csv_export import streaming_csv_response
 from workspaces.services import ServiceError
 from workspaces.untrusted import loads_json, parse_id
-from workspaces.web import member_required
+from workspaces.web import WorkspaceRequest, member_required
 
 MEMBERS_PER_PAGE = 50
 SECRET_SESSION_KEY = "segment-secret-{}"
 
 
 def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+    request: WorkspaceRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    with timezone.override(request.workspace.time_zone):  # type: ignore[attr-defined]
+    with timezone.override(request.workspace.time_zone):
         return render(request, template, context, status=status)
 
 
-def _segment_or_404(request: HttpRequest, segment_id: int) -> Segment:
-    segment = selectors.segment_get(workspace=request.workspace, pk=segment_id)  # type: ignore[attr-defined]
+def _segment_or_404(request: WorkspaceRequest, segment_id: int) -> Segment:
+    segment = selectors.segment_get(workspace=request.workspace, pk=segment_id)
     if segment is None:
         raise Http404("No such segment in this workspace.")
     return segment
 
 
-def _can_write(request: HttpRequest) -> bool:
-    return bool(request.membership.can_write)  # type: ignore[attr-defined]
+def _can_write(request: WorkspaceRequest) -> bool:
+    return bool(request.membership.can_write)
 
 
 # --- the list ------------------------------------------------------------------------
 
 
 @member_required()
-def segment_list(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_list(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     segments = selectors.segment_list(workspace=workspace)
     children: dict[int, list[Segment]] = {}
     for segment in segments:
@@ -110,8 +113,8 @@ def _merged_warnings(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- the rule builder ------------------------------------------------------------------
 
 
-def _builder_context(request: HttpRequest, segment: Segment | None) -> dict[str, Any]:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def _builder_context(request: WorkspaceRequest, segment: Segment | None) -> dict[str, Any]:
+    workspace = request.workspace
     choices = selectors.segment_choices(
         workspace=workspace, exclude=segment.pk if segment else None
     )
@@ -128,14 +131,14 @@ def _builder_context(request: HttpRequest, segment: Segment | None) -> dict[str,
 
 
 def _save_and_compute(
-    request: HttpRequest, form: SegmentForm, segment: Segment | None = None
+    request: WorkspaceRequest, form: SegmentForm, segment: Segment | None = None
 ) -> Segment:
     """Create or change the segment and compute it, all or nothing."""
     data = form.cleaned_data
     with transaction.atomic():
         if segment is None:
             segment = services.segment_create(
-                workspace=request.workspace,  # type: ignore[attr-defined]
+                workspace=request.workspace,
                 name=data["name"],
                 kind=form.kind,
                 definition=data["definition"],
@@ -158,7 +161,7 @@ def _save_and_compute(
 
 
 def _saved_or_none(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     form: SegmentForm,
     segment: Segment | None = None,
     *,
@@ -174,9 +177,9 @@ def _saved_or_none(
     return redirect("segments:detail", segment_id=saved.pk)
 
 
-def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
-    kwargs = {"workspace": workspace, "segment_id": segment.pk if segment else None}
+def _rule_form_view(request: WorkspaceRequest, segment: Segment | None) -> HttpResponse:
+    workspace = request.workspace
+    kwargs: dict[str, Any] = {"workspace": workspace, "segment_id": segment.pk if segment else None}
     status = 200
     if request.method == "POST":
         form = RuleSegmentForm(request.POST, **kwargs)
@@ -212,12 +215,12 @@ def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpRespon
 
 
 @member_required(write=True)
-def segment_new(request: HttpRequest) -> HttpResponse:
+def segment_new(request: WorkspaceRequest) -> HttpResponse:
     return _rule_form_view(request, None)
 
 
 @member_required(write=True)
-def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_edit(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     if segment.kind != SegmentKind.RULE:
         messages.info(request, "Only rule segments are edited in the builder.")
@@ -227,10 +230,10 @@ def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @member_required()
-def segment_preview(request: HttpRequest) -> HttpResponse:
+def segment_preview(request: WorkspaceRequest) -> HttpResponse:
     """The builder's live preview: size and sample, or the problem in words. Always 200,
     so htmx swaps the answer in."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     context: dict[str, Any] = {}
     text = request.POST.get("definition_json", "").strip()
     segment_id = parse_id(request.POST.get("segment_id"))
@@ -284,8 +287,8 @@ def _rfm_grid_context(spec: dict[str, Any], grid: dict[tuple[int, int], int]) ->
 
 @require_POST
 @member_required()
-def segment_rfm_preview(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_rfm_preview(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     form = RfmPreviewForm(request.POST, workspace=workspace)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
@@ -296,8 +299,8 @@ def segment_rfm_preview(request: HttpRequest) -> HttpResponse:
 
 
 @member_required(write=True)
-def segment_rfm_new(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_rfm_new(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     status = 200
     if request.method == "POST":
         form: SegmentForm = RfmSegmentForm(request.POST, workspace=workspace)
@@ -316,8 +319,8 @@ def segment_rfm_new(request: HttpRequest) -> HttpResponse:
 
 
 @member_required(write=True)
-def segment_cluster_new(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_cluster_new(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     names = people_selectors.event_names(workspace=workspace)
     status = 200
     if request.method == "POST":
@@ -345,9 +348,9 @@ def segment_cluster_new(request: HttpRequest) -> HttpResponse:
 
 
 def _list_form_view(
-    request: HttpRequest, form_class: type[SegmentForm], template: str
+    request: WorkspaceRequest, form_class: type[SegmentForm], template: str
 ) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     status = 200
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, workspace=workspace)
@@ -372,7 +375,7 @@ def _list_form_view(
     return _render(request, template, {"form": form}, status=status)
 
 
-def _after_list_created(request: HttpRequest, segment: Segment) -> None:
+def _after_list_created(request: WorkspaceRequest, segment: Segment) -> None:
     if segment.kind == SegmentKind.EXTERNAL:
         # Shown once, on the next page; afterwards only a rotation (API) reveals a secret.
         request.session[SECRET_SESSION_KEY.format(segment.pk)] = segment.webhook_secret
@@ -387,12 +390,12 @@ def _after_list_created(request: HttpRequest, segment: Segment) -> None:
 
 
 @member_required(write=True)
-def segment_static_new(request: HttpRequest) -> HttpResponse:
+def segment_static_new(request: WorkspaceRequest) -> HttpResponse:
     return _list_form_view(request, StaticSegmentForm, "segments/segment_static.html")
 
 
 @member_required(write=True)
-def segment_external_new(request: HttpRequest) -> HttpResponse:
+def segment_external_new(request: WorkspaceRequest) -> HttpResponse:
     return _list_form_view(request, ExternalSegmentForm, "segments/segment_external.html")
 
 
@@ -418,15 +421,14 @@ def _children_context(segment: Segment) -> list[dict[str, Any]]:
 
 
 @member_required()
-def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_detail(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
-    members = Paginator(selectors.segment_members(segment=segment), MEMBERS_PER_PAGE)
     secret = request.session.pop(SECRET_SESSION_KEY.format(segment.pk), None)
-    names = {s.pk: s.name for s in selectors.segment_choices(workspace=request.workspace)}  # type: ignore[attr-defined]
+    names = {s.pk: s.name for s in selectors.segment_choices(workspace=request.workspace)}
     context = {
         "segment": segment,
         "snapshots": selectors.segment_snapshots(segment=segment),
-        "page": members.get_page(request.GET.get("page")),
+        **_members_context(request, segment),
         "can_write": _can_write(request),
         "playbook_form": PlaybookForm(initial={"playbook": segment.playbook}),
         "sentence": describe(segment.definition, names) if segment.kind == SegmentKind.RULE else "",
@@ -443,9 +445,44 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     return _render(request, "segments/segment_detail.html", context)
 
 
+def _members_context(request: WorkspaceRequest, segment: Segment) -> dict[str, Any]:
+    """One page of members, searched and sorted as asked, with what qualified them."""
+    search = request.GET.get("q", "")[:200]
+    sort = selectors.member_sort_or_default(segment, request.GET.get("sort"))
+    rows = selectors.segment_member_rows(segment=segment, search=search, sort=sort)
+    page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    qualifying = selectors.member_qualifying_values(
+        segment=segment, person_ids=[m.person_id for m in page]
+    )
+    for membership in page:
+        membership.qualifying = qualifying.get(membership.person_id, [])  # type: ignore[attr-defined]
+    return {
+        "page": page,
+        "member_search": search,
+        "member_sort": sort,
+        "member_sorts": selectors.member_sorts(segment),
+        "explained": explained_conditions(segment.definition)
+        if segment.kind == SegmentKind.RULE
+        else [],
+    }
+
+
+@member_required()
+def segment_members_csv(request: WorkspaceRequest, segment_id: int) -> HttpResponseBase:
+    """The current members as a CSV download, streamed (search and sort as on the page)."""
+    segment = _segment_or_404(request, segment_id)
+    search = request.GET.get("q", "")[:200]
+    sort = selectors.member_sort_or_default(segment, request.GET.get("sort"))
+    return streaming_csv_response(
+        f"segment-{segment.pk}-members.csv",
+        selectors.member_export_header(segment),
+        selectors.member_export_rows(segment=segment, search=search, sort=sort),
+    )
+
+
 @require_POST
 @member_required(write=True)
-def segment_compute_view(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_compute_view(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """Queue a recompute (a worker runs it); the segment page follows its progress."""
     segment = _segment_or_404(request, segment_id)
     user = request.user if request.user.is_authenticated else None
@@ -466,7 +503,7 @@ def _job_context(segment: Segment) -> dict[str, Any]:
 
 
 @member_required()
-def segment_compute_status(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_compute_status(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """The job line, polled by htmx while a job is unfinished; reloads the page when done."""
     segment = _segment_or_404(request, segment_id)
     context = _job_context(segment)
@@ -479,7 +516,7 @@ def segment_compute_status(request: HttpRequest, segment_id: int) -> HttpRespons
 
 @require_POST
 @member_required(write=True)
-def segment_playbook(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_playbook(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     form = PlaybookForm(request.POST)
     if form.is_valid():
@@ -490,7 +527,7 @@ def segment_playbook(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @member_required(write=True)
-def segment_rename(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_rename(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     form = RenameForm(request.POST, prefix=f"c{segment.pk}")
     if form.is_valid():
@@ -504,7 +541,7 @@ def segment_rename(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @member_required(write=True)
-def segment_active(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_active(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     services.segment_update(segment=segment, is_active=not segment.is_active)
     messages.success(

@@ -310,3 +310,32 @@ def error_words(message: str) -> str:
     if not where:
         return problem[:1].upper() + problem[1:]
     return f"In {where}: {problem}"
+
+
+# --- sortable tables ------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(
+    context: Any, key: str, label: str, current: str, numeric: bool = False, title: str = ""
+) -> SafeString:
+    """A column header that sorts by `key` (again: the other way), keeping the search;
+    `aria-sort` says how the table is sorted now."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    ascending_now, descending_now = current == key, current == f"-{key}"
+    query["sort"] = f"-{key}" if ascending_now else key
+    state = "ascending" if ascending_now else "descending" if descending_now else "none"
+    arrow = " ↑" if ascending_now else " ↓" if descending_now else ""
+    label_html = format_html('<abbr title="{}">{}</abbr>', title, label) if title else label
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}#segment-members"'
+        ' data-sort="{}">{}{}</a></th>',
+        "num" if numeric else "",
+        state,
+        query.urlencode(),
+        key,
+        label_html,
+        arrow,
+    )
