@@ -14,11 +14,18 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from people.models import Person
 from segments import rfm
-from segments.models import Segment, SegmentKind, SegmentMembership, SegmentSnapshot
+from segments.models import (
+    Segment,
+    SegmentComputeJob,
+    SegmentKind,
+    SegmentMembership,
+    SegmentSnapshot,
+)
 from segments.rules.dialects import dialect_for
 from segments.rules.qualifying import QualifyingValue, qualifying_values
 from workspaces.models import Workspace
@@ -66,15 +73,49 @@ def people_in_segment(
 SNAPSHOTS_SHOWN = 30
 
 
-def segment_list(*, workspace: Workspace) -> list[Segment]:
-    """Every segment of the workspace, each with its last 30 snapshots (oldest first) in
-    `recent_snapshots`: two queries however many segments there are."""
+SEGMENT_SORTS: dict[str, Any] = {
+    "name": Lower("name"),
+    "kind": F("kind"),
+    "size": F("size"),
+    "people": F("share_of_people"),
+    "revenue": F("share_of_revenue"),
+    "stability": F("stability"),
+    "computed": F("computed_at"),
+    "status": F("is_active"),
+}
+
+
+def segment_sort_or_default(sort: str | None) -> str:
+    key = (sort or "").removeprefix("-")
+    return sort if sort and key in SEGMENT_SORTS else "name"
+
+
+def segment_list(*, workspace: Workspace, search: str = "", sort: str = "name") -> list[Segment]:
+    """The workspace's segments whose name contains `search`, ordered by `sort` (a key of
+    `SEGMENT_SORTS`, `-` first for descending), each with its last 30 snapshots (oldest
+    first) in `recent_snapshots` and its latest compute job's status, stage, progress and
+    error (`job_*`): two queries however many segments there are."""
     recent = SegmentSnapshot.objects.order_by("-computed_at", "-id")[:SNAPSHOTS_SHOWN]
-    segments: list[Segment] = list(
+    latest_job = SegmentComputeJob.objects.filter(segment_id=OuterRef("pk")).order_by(
+        "-requested_at", "-id"
+    )
+    found = (
         Segment.objects.filter(workspace=workspace)
-        .order_by("name", "id")
+        .annotate(
+            job_status=Subquery(latest_job.values("status")[:1]),
+            job_error=Subquery(latest_job.values("error")[:1]),
+            job_progress=Subquery(latest_job.values("progress")[:1]),
+            job_stage=Subquery(latest_job.values("stage")[:1]),
+        )
         .prefetch_related(Prefetch("snapshots", queryset=recent, to_attr="latest_snapshots"))
     )
+    if search.strip():
+        found = found.filter(name__icontains=search.strip())
+    sort = segment_sort_or_default(sort)
+    order = OrderBy(
+        SEGMENT_SORTS[sort.removeprefix("-")], descending=sort.startswith("-"), nulls_last=True
+    )
+    segments: list[Segment] = list(found.order_by(order, Lower("name"), "id"))
     for segment in segments:
         segment.recent_snapshots = segment.latest_snapshots[::-1]  # type: ignore[attr-defined]
     return segments

@@ -150,9 +150,16 @@ class OverlapPairSerializer(serializers.Serializer[Any]):
 
 
 class OverlapWarningSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=["too_many_segments", "high_overlap", "no_playbook", "same_playbook"]
+    )
     message = serializers.CharField()
     segments = serializers.ListField(child=serializers.IntegerField())
+    figure = serializers.FloatField(
+        allow_null=True,
+        help_text="too_many_segments: how many are active; high_overlap: the Jaccard share; "
+        "same_playbook: how many share it; no_playbook: null.",
+    )
 
 
 class OverlapSerializer(serializers.Serializer[Any]):

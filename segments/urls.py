@@ -24,4 +24,6 @@ urlpatterns = [
     path("segments/<int:segment_id>/playbook/", views.segment_playbook, name="playbook"),
     path("segments/<int:segment_id>/rename/", views.segment_rename, name="rename"),
     path("segments/<int:segment_id>/active/", views.segment_active, name="active"),
+    path("segments/<int:segment_id>/archive/", views.segment_archive, name="archive"),
+    path("segments/<int:segment_id>/delete/", views.segment_delete, name="delete"),
 ]

@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from people import selectors as people_selectors
-from segments import builder, jobs, rfm, selectors, services
+from segments import builder, dependents, jobs, overlap, rfm, selectors, services
 from segments.forms import (
     ClusterSegmentForm,
     ExternalSegmentForm,
@@ -35,7 +35,6 @@ from segments.forms import (
     StaticSegmentForm,
 )
 from segments.models import Segment, SegmentKind
-from segments.overlap import overlap
 from segments.rules import preview as rule_preview
 from segments.rules.qualifying import explained_conditions
 from segments.templatetags.segment_ui import describe
@@ -72,42 +71,62 @@ def _can_write(request: WorkspaceRequest) -> bool:
 @member_required()
 def segment_list(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
-    segments = selectors.segment_list(workspace=workspace)
-    children: dict[int, list[Segment]] = {}
-    for segment in segments:
-        if segment.parent_id is not None:
-            children.setdefault(segment.parent_id, []).append(segment)
-    rows = []
-    for segment in segments:
-        if segment.parent_id is None:
-            rows.append((segment, False))
-            rows.extend((child, True) for child in children.get(segment.pk, []))
+    search = request.GET.get("q", "")[:200]
+    sort = selectors.segment_sort_or_default(request.GET.get("sort"))
+    segments = selectors.segment_list(workspace=workspace, search=search, sort=sort)
+    overlap_result = overlap.overlap(workspace_id=workspace.pk) if segments else None
     context = {
-        "rows": rows,
-        "warnings": _merged_warnings(overlap(workspace_id=workspace.pk)["warnings"])
-        if segments
+        "rows": _nested_rows(segments),
+        "search": search,
+        "sort": sort,
+        "warnings": _warnings_to_show(overlap_result) if overlap_result else [],
+        "matrix": overlap.matrix(overlap_result)
+        if overlap_result and len(overlap_result["segments"]) > 1
         else [],
+        "has_segments": bool(segments) or search != "",
         "has_people": bool(segments) or people_selectors.workspace_has_people(workspace=workspace),
         "can_write": _can_write(request),
     }
     return _render(request, "segments/segment_list.html", context)
 
 
-def _merged_warnings(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One line for all segments without a playbook, so the list stays readable."""
-    bare = [w for w in warnings if w["code"] == "no_playbook"]
-    if len(bare) < 2:
-        return warnings
-    names = [w["message"].split("” has no playbook")[0].lstrip("“") for w in bare]
-    shown = ", ".join(f"“{name}”" for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    merged = {
-        "code": "no_playbook",
-        "message": f"{len(names)} segments have no playbook ({shown}{more}): a segment "
-        "without a decision is taxonomy. Say what the team does for each.",
-        "segments": [i for w in bare for i in w["segments"]],
-    }
-    return [w for w in warnings if w["code"] != "no_playbook"] + [merged]
+def _nested_rows(segments: list[Segment]) -> list[tuple[Segment, bool]]:
+    """Clusters under their parent (in the list's order); a cluster whose parent is not
+    in the list (filtered out by the search) stands on its own."""
+    shown = {s.pk for s in segments}
+    children: dict[int, list[Segment]] = {}
+    for segment in segments:
+        if segment.parent_id in shown:
+            children.setdefault(segment.parent_id, []).append(segment)
+    rows: list[tuple[Segment, bool]] = []
+    for segment in segments:
+        if segment.parent_id not in shown:
+            rows.append((segment, False))
+            rows.extend((child, True) for child in children.get(segment.pk, []))
+    return rows
+
+
+def _warnings_to_show(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The overlap warnings with their segments' names; all segments without a playbook
+    in one warning, so the list stays readable."""
+    names = {s["id"]: s["name"] for s in result["segments"]}
+    shown: list[dict[str, Any]] = []
+    bare: list[int] = []
+    for warning in result["warnings"]:
+        if warning["code"] == "no_playbook":
+            bare += warning["segments"]
+            continue
+        shown.append({**warning, "names": [names[i] for i in warning["segments"]]})
+    if bare:
+        shown.append(
+            {
+                "code": "no_playbook",
+                "segments": bare,
+                "figure": len(bare),
+                "names": [names[i] for i in bare],
+            }
+        )
+    return shown
 
 
 # --- the rule builder ------------------------------------------------------------------
@@ -130,36 +149,6 @@ def _builder_context(request: WorkspaceRequest, segment: Segment | None) -> dict
     }
 
 
-def _save_and_compute(
-    request: WorkspaceRequest, form: SegmentForm, segment: Segment | None = None
-) -> Segment:
-    """Create or change the segment and compute it, all or nothing."""
-    data = form.cleaned_data
-    with transaction.atomic():
-        if segment is None:
-            segment = services.segment_create(
-                workspace=request.workspace,
-                name=data["name"],
-                kind=form.kind,
-                definition=data["definition"],
-                playbook=data["playbook"],
-            )
-        else:
-            services.segment_update(
-                segment=segment,
-                name=data["name"],
-                playbook=data["playbook"],
-                definition=data["definition"],
-            )
-        diff = services.segment_compute(segment=segment)
-    messages.success(
-        request,
-        f"Computed: {diff.size:,} member{'s' if diff.size != 1 else ''} "
-        f"({diff.entered:,} entered, {diff.exited:,} exited).",
-    )
-    return segment
-
-
 def _saved_or_none(
     request: WorkspaceRequest,
     form: SegmentForm,
@@ -167,14 +156,30 @@ def _saved_or_none(
     *,
     definition_field: str | None = None,
 ) -> HttpResponse | None:
-    """Save and compute, then redirect to the segment; on a refusal, put the message on
-    the form (beside the name or the definition) and return None to re-render it."""
+    """Save through `services.segment_save` (which queues the compute as a job) and
+    redirect to the segment, whose page follows the job; on a refusal, put the message
+    on the form (beside the name or the definition) and return None to re-render it."""
+    data = form.cleaned_data
     try:
-        saved = _save_and_compute(request, form, segment)
+        saved = services.segment_save(
+            workspace=request.workspace,
+            segment=segment,
+            name=data["name"],
+            kind=form.kind,
+            definition=data["definition"],
+            playbook=data["playbook"],
+            requested_by=_user(request),
+        )
     except ServiceError as exc:
         form.add_error("name" if exc.field == "name" else definition_field, exc.message)
         return None
-    return redirect("segments:detail", segment_id=saved.pk)
+    if saved.job is not None:
+        messages.success(request, "Saved. Its members are being computed; this page follows.")
+    return redirect("segments:detail", segment_id=saved.segment.pk)
+
+
+def _user(request: WorkspaceRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 def _rule_form_view(request: WorkspaceRequest, segment: Segment | None) -> HttpResponse:
@@ -357,13 +362,13 @@ def _list_form_view(
         if form.is_valid():
             data = form.cleaned_data
             try:
-                segment = services.segment_create(
+                segment = services.segment_save(
                     workspace=workspace,
                     name=data["name"],
                     kind=form.kind,
                     definition=data["definition"],
                     playbook=data["playbook"],
-                )
+                ).segment
             except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -485,8 +490,7 @@ def segment_members_csv(request: WorkspaceRequest, segment_id: int) -> HttpRespo
 def segment_compute_view(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """Queue a recompute (a worker runs it); the segment page follows its progress."""
     segment = _segment_or_404(request, segment_id)
-    user = request.user if request.user.is_authenticated else None
-    jobs.request_compute(segment=segment, requested_by=user)  # type: ignore[arg-type]
+    jobs.request_compute(segment=segment, requested_by=_user(request))
     return redirect("segments:detail", segment_id=segment.pk)
 
 
@@ -537,6 +541,37 @@ def segment_rename(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
         messages.error(request, "A segment needs a name.")
     target = segment.parent_id or segment.pk
     return redirect("segments:detail", segment_id=target)
+
+
+@require_POST
+@member_required(write=True)
+def segment_archive(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
+    """Archive from the list: inactive (no longer refreshed, out of the overlap), kept."""
+    segment = _segment_or_404(request, segment_id)
+    services.segment_update(segment=segment, is_active=False)
+    messages.success(request, f"“{segment.name}” is archived: inactive, kept with its history.")
+    return redirect("segments:list")
+
+
+@member_required(write=True)
+def segment_delete(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
+    """GET: what depends on the segment, and a confirmation; POST: delete it."""
+    segment = _segment_or_404(request, segment_id)
+    found = dependents.dependents_of(segment)
+    if request.method == "POST":
+        try:
+            services.segment_delete(segment=segment)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("segments:delete", segment_id=segment_id)
+        messages.success(request, f"“{segment.name}” is deleted.")
+        return redirect("segments:list")
+    context = {
+        "segment": segment,
+        "dependents": found,
+        "blocked": any(d.blocks for d in found),
+    }
+    return _render(request, "segments/segment_delete.html", context)
 
 
 @require_POST

@@ -317,7 +317,14 @@ def error_words(message: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_header(
-    context: Any, key: str, label: str, current: str, numeric: bool = False, title: str = ""
+    context: Any,
+    key: str,
+    label: str,
+    current: str,
+    numeric: bool = False,
+    title: str = "",
+    anchor: str = "segment-members",
+    extra_class: str = "",
 ) -> SafeString:
     """A column header that sorts by `key` (again: the other way), keeping the search;
     `aria-sort` says how the table is sorted now."""
@@ -330,11 +337,12 @@ def sort_header(
     arrow = " ↑" if ascending_now else " ↓" if descending_now else ""
     label_html = format_html('<abbr title="{}">{}</abbr>', title, label) if title else label
     return format_html(
-        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}#segment-members"'
+        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}#{}"'
         ' data-sort="{}">{}{}</a></th>',
-        "num" if numeric else "",
+        " ".join(c for c in ("num" if numeric else "", extra_class) if c),
         state,
         query.urlencode(),
+        anchor,
         key,
         label_html,
         arrow,
