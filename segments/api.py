@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from django.http.response import HttpResponseBase
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status
@@ -18,10 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from segments import overlap, rfm, selectors, services
-from segments.membership import person_ids_for_user_ids
+from segments import overlap, selectors, services
 from segments.models import Segment, SegmentKind
-from segments.rules import preview as rule_preview
 from segments.serializers import (
     ComputeResultSerializer,
     ComputeSerializer,
@@ -98,25 +95,15 @@ class SegmentViewSet(
         data.is_valid(raise_exception=True)
         kind, definition = data.validated_data["kind"], data.validated_data["definition"]
         services.validate_as_of(data.validated_data["as_of"])
-        as_of = data.validated_data["as_of"] or timezone.now()
-        services.validate_segment_definition(
+        definition = services.validate_segment_definition(
             workspace=self.workspace, kind=kind, definition=definition
         )
-        if kind == SegmentKind.RULE:
-            result = rule_preview(definition, workspace=self.workspace, as_of=as_of)
-        elif kind == SegmentKind.RFM:
-            result = rfm.preview(definition, workspace_id=self.workspace.pk, as_of=as_of)
-        elif kind == SegmentKind.STATIC:
-            user_ids = definition.get("user_ids", [])
-            _found, missing = person_ids_for_user_ids(
-                workspace_id=self.workspace.pk, user_ids=user_ids
-            )
-            known = [u for u in dict.fromkeys(user_ids) if u not in set(missing)]
-            result = {"size": len(known), "sample": known[:20]}
-        else:
-            raise ServiceError(
-                f"Preview is available for rule, RFM and static segments, not {kind}."
-            )
+        result = selectors.segment_preview(
+            workspace=self.workspace,
+            kind=kind,
+            definition=definition,
+            as_of=data.validated_data["as_of"],
+        )
         return Response(result)
 
     @extend_schema(request=ComputeSerializer, responses={200: ComputeResultSerializer})

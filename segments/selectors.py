@@ -6,8 +6,10 @@ ordered on indexed columns, and never materialise a workspace's people.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +19,10 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from people.models import Person
+from people import selectors as people_selectors
+from people.models import Account, Event, Person
 from segments import rfm
+from segments.membership import person_ids_for_user_ids
 from segments.models import (
     Segment,
     SegmentComputeJob,
@@ -26,6 +30,7 @@ from segments.models import (
     SegmentMembership,
     SegmentSnapshot,
 )
+from segments.rules import preview as rule_preview
 from segments.rules.dialects import dialect_for
 from segments.rules.qualifying import QualifyingValue, qualifying_values
 from workspaces.models import Workspace
@@ -314,3 +319,111 @@ def _export_batch(segment: Segment, batch: list[SegmentMembership]) -> Iterator[
         elif segment.kind == SegmentKind.RULE:
             row.append("; ".join(q.text for q in qualifying.get(m.person_id, [])))
         yield row
+
+
+# --- previews: one dispatch for the API and the builder ---------------------------------
+
+PREVIEW_KINDS = (SegmentKind.RULE, SegmentKind.RFM, SegmentKind.STATIC)
+
+
+def segment_preview(
+    *,
+    workspace: Workspace,
+    kind: str,
+    definition: dict[str, Any],
+    as_of: datetime | None = None,
+    sample: int = 20,
+) -> dict[str, Any]:
+    """Size and a sample of user ids of a validated definition, without saving anything,
+    and the names it uses that this workspace never received (`unknown`)."""
+    as_of = as_of or timezone.now()
+    if kind == SegmentKind.RULE:
+        result = rule_preview(definition, workspace=workspace, as_of=as_of, sample=sample)
+    elif kind == SegmentKind.RFM:
+        result = rfm.preview(definition, workspace_id=workspace.pk, as_of=as_of, sample=sample)
+    elif kind == SegmentKind.STATIC:
+        user_ids = definition.get("user_ids", [])
+        _found, missing = person_ids_for_user_ids(workspace_id=workspace.pk, user_ids=user_ids)
+        absent = set(missing)
+        known = [u for u in dict.fromkeys(user_ids) if u not in absent]
+        result = {"size": len(known), "sample": known[:sample]}
+    else:
+        raise ServiceError(
+            f"Preview is available for rule, RFM and static segments, not {kind}.", field="kind"
+        )
+    return {**result, "unknown": never_received(workspace=workspace, definition=definition)}
+
+
+@dataclass(frozen=True)
+class _Named:
+    kind: str  # "event", "trait" or "account trait"
+    name: str
+
+
+NAMED_KEYS = (("event", "event"), ("trait", "trait"), ("account_trait", "account trait"))
+
+
+def _names_used(node: Any) -> Iterator[_Named]:
+    if isinstance(node, list):
+        for child in node:
+            yield from _names_used(child)
+    elif isinstance(node, dict):
+        for key, kind in (
+            ("event", "event"),
+            ("trait", "trait"),
+            ("account_trait", "account trait"),
+        ):
+            if isinstance(node.get(key), str):
+                yield _Named(kind, node[key])
+        for key in ("all", "any", "not", "features"):
+            if key in node:
+                yield from _names_used(node[key])
+
+
+SUGGESTIONS = 3
+
+
+def never_received(*, workspace: Workspace, definition: Any) -> list[dict[str, Any]]:
+    """Events and traits a definition names that this workspace has never received, each
+    with the closest names it has (difflib), e.g. "Session Started" → "Session Start".
+
+    One index probe per event name; traits are looked up in the recent people's keys
+    first and only then in all people."""
+    missing: list[dict[str, Any]] = []
+    names = list(dict.fromkeys(_names_used(definition)))
+    events_known: list[str] | None = None
+    traits_known: list[str] | None = None
+    accounts_known: list[str] | None = None
+    for named in names:
+        if named.kind == "event":
+            if Event.objects.filter(workspace=workspace, name=named.name).exists():
+                continue
+            if events_known is None:
+                events_known = people_selectors.event_names(workspace=workspace)
+            known = events_known
+        elif named.kind == "trait":
+            if traits_known is None:
+                traits_known = people_selectors.trait_keys(workspace=workspace)
+            if (
+                named.name in traits_known
+                or Person.objects.filter(workspace=workspace, traits__has_key=named.name).exists()
+            ):
+                continue
+            known = traits_known
+        else:
+            if accounts_known is None:
+                accounts_known = people_selectors.account_trait_keys(workspace=workspace)
+            if (
+                named.name in accounts_known
+                or Account.objects.filter(workspace=workspace, traits__has_key=named.name).exists()
+            ):
+                continue
+            known = accounts_known
+        missing.append(
+            {
+                "kind": named.kind,
+                "name": named.name,
+                "closest": difflib.get_close_matches(named.name, known, n=SUGGESTIONS),
+            }
+        )
+    return missing

@@ -63,9 +63,20 @@ class PreviewSerializer(serializers.Serializer[Any]):
     as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class UnknownNameSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField(help_text='"event", "trait" or "account trait".')
+    name = serializers.CharField()
+    closest = serializers.ListField(
+        child=serializers.CharField(), help_text="The workspace's closest names, best first."
+    )
+
+
 class PreviewResultSerializer(serializers.Serializer[Any]):
     size = serializers.IntegerField()
     sample = serializers.ListField(child=serializers.CharField())
+    unknown = UnknownNameSerializer(
+        many=True, help_text="Events and traits the definition names that never arrived."
+    )
 
 
 class ComputeSerializer(serializers.Serializer[Any]):

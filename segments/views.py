@@ -35,9 +35,8 @@ from segments.forms import (
     StaticSegmentForm,
 )
 from segments.models import Segment, SegmentKind
-from segments.rules import preview as rule_preview
+from segments.rules import describe
 from segments.rules.qualifying import explained_conditions
-from segments.templatetags.segment_ui import describe
 from workspaces.csv_export import streaming_csv_response
 from workspaces.services import ServiceError
 from workspaces.untrusted import loads_json, parse_id
@@ -257,7 +256,9 @@ def segment_preview(request: WorkspaceRequest) -> HttpResponse:
                     definition=definition,
                     segment_id=segment_id,
                 )
-                result = rule_preview(definition, workspace=workspace, sample=10)
+                result = selectors.segment_preview(
+                    workspace=workspace, kind=SegmentKind.RULE, definition=definition, sample=10
+                )
             except ServiceError as exc:
                 context["error"] = exc.message
             else:
@@ -266,6 +267,7 @@ def segment_preview(request: WorkspaceRequest) -> HttpResponse:
                 context |= {
                     "size": result["size"],
                     "sample": result["sample"],
+                    "unknown": result["unknown"],
                     "people": people,
                     "share": result["size"] / people if people else None,
                     "sentence": describe(definition, names),

@@ -566,3 +566,45 @@ def test_paths_in_words():
     assert error_words("definition: a condition must be a JSON object") == (
         "A condition must be a JSON object"
     )
+
+
+# --- names never received -------------------------------------------------------------------
+
+
+def test_preview_says_an_event_was_never_received_and_offers_the_closest(
+    browser, workspace, stalled_people
+):
+    events(stalled_people[0], "Session Start", 1)
+    definition = {
+        "all": [
+            {"event": "Session Started"},
+            {"event": "Pricing Page Viewed"},
+            {"trait": "plann", "op": "eq", "value": "pro"},
+        ]
+    }
+    stalled_people[0].traits = {"plan": "pro"}
+    stalled_people[0].save()
+    page = browser.post(PREVIEW, {"definition_json": json.dumps(definition)}).content.decode()
+    assert "No “Session Started” events in this workspace — did you mean" in page
+    assert 'data-replace-name="Session Started" data-with="Session Start"' in page
+    assert "No people with the trait “plann” in this workspace" in page
+    assert 'data-with="plan"' in page
+    assert "Pricing Page Viewed” events" not in page  # received: no hint
+
+
+def test_api_preview_lists_unknown_names(api, workspace, stalled_people):
+    response = api.post(
+        "/api/v1/segments/preview",
+        {"kind": "rule", "definition": {"event": "Pricing Page Viewd"}},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["unknown"] == [
+        {"kind": "event", "name": "Pricing Page Viewd", "closest": ["Pricing Page Viewed"]}
+    ]
+    known = api.post(
+        "/api/v1/segments/preview",
+        {"kind": "rule", "definition": {"event": "Pricing Page Viewed"}},
+        format="json",
+    )
+    assert known.json()["unknown"] == []
