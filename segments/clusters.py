@@ -28,6 +28,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from people.models import Person
 from segments.progress import Progress, no_progress
+from workspaces.services import ServiceError
 
 AUTO_K_RANGE = range(2, 9)
 SILHOUETTE_SAMPLE = 5000
@@ -239,7 +240,6 @@ FETCH_ROWS = 10_000
 def validate_spec(definition: dict[str, Any], *, workspace: Any) -> dict[str, Any]:
     """Check `{"features": [event aggregate, ...], "k": "auto" | 2..12, "seed": int}`."""
     from segments.rules import RuleError, validate_definition
-    from workspaces.services import ServiceError
 
     def fail(message: str) -> ServiceError:
         return ServiceError(message, field="definition")
@@ -377,6 +377,47 @@ def _child_definition(profile: ClusterProfile, result: ClusterResult) -> dict[st
     }
 
 
+def stability_words(stability: float | None) -> str:
+    """The stability figure (mean adjusted Rand index across seeds) in a sentence."""
+    if stability is None:
+        return "Stability was not measured for this compute; recompute to measure it."
+    figure = f"{stability:.2f}"
+    if stability >= 0.9:
+        verdict = "Very stable: other random starts find the same clusters."
+    elif stability >= 0.75:
+        verdict = "Stable: other random starts find nearly the same clusters."
+    elif stability >= 0.5:
+        verdict = (
+            "Somewhat stable: the cores hold, but people near the borders move between "
+            "clusters with another random start. Read the profiles, not individual members."
+        )
+    else:
+        verdict = (
+            "Unstable: another random start groups people quite differently, so these "
+            "clusters may not be real. Try fewer clusters or other features."
+        )
+    return (
+        f"{verdict} Clustering again with {STABILITY_SEEDS} other seeds agreed with this "
+        f"grouping at {figure} on a scale where 1 is identical and 0 is what chance gives."
+    )
+
+
+def silhouette_bars(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each k tried with its silhouette (how well separated the clusters are, -1..1) and
+    a bar width, the chosen k marked: why this k."""
+    scores = {int(k): float(v) for k, v in (summary.get("silhouette_by_k") or {}).items()}
+    best = max(scores.values(), default=0.0) or 1.0
+    return [
+        {
+            "k": k,
+            "silhouette": value,
+            "width": round(100 * max(value, 0.0) / best, 1) if best > 0 else 0.0,
+            "chosen": k == summary.get("k"),
+        }
+        for k, value in sorted(scores.items())
+    ]
+
+
 def result_summary(
     result: ClusterResult, *, clustered: int, people: int, features: list[Feature]
 ) -> dict[str, Any]:
@@ -401,24 +442,14 @@ def result_summary(
     }
 
 
-def compute(
-    *, segment: Any, as_of: datetime, now: datetime | None = None, progress: Progress = no_progress
-) -> Any:
-    """Cluster the people with feature events; one child segment per cluster.
-
-    A child keeps a name the researcher edited; otherwise its name follows the
-    generated one. Children beyond the new k are emptied and deactivated.
-    """
-    from django.db import transaction
-
-    from segments import metrics
-    from segments.membership import change_members
-    from segments.models import Segment, SegmentKind
-    from workspaces.services import ServiceError
-
-    spec = validate_spec(segment.definition, workspace=segment.workspace)
+def run(
+    definition: dict[str, Any], *, workspace: Any, as_of: datetime, progress: Progress = no_progress
+) -> tuple[np.ndarray, ClusterResult, dict[str, Any]]:
+    """Read the features, cluster, summarize: the person ids (in label order), the result
+    and what the cluster page explains (`result_summary`). Writes nothing."""
+    spec = validate_spec(definition, workspace=workspace)
     features = [feature_of(node) for node in spec["features"]]
-    query, params = feature_matrix_sql(spec["features"], workspace=segment.workspace, as_of=as_of)
+    query, params = feature_matrix_sql(spec["features"], workspace=workspace, as_of=as_of)
     progress(15, "Reading each person's feature values")
     ids, matrix = load_matrix(query, params, len(features))
     needed = 3 if spec["k"] == "auto" else int(spec["k"]) + 1
@@ -437,9 +468,29 @@ def compute(
         )
     except ValueError as exc:
         raise ServiceError(f"Cannot cluster yet: {exc}") from exc
-    progress(85, "Saving each cluster's members")
-    people = Person.objects.filter(workspace_id=segment.workspace_id).count()
+    people = Person.objects.filter(workspace_id=workspace.pk).count()
     summary = result_summary(result, clustered=len(ids), people=people, features=features)
+    return ids, result, summary
+
+
+def compute(
+    *, segment: Any, as_of: datetime, now: datetime | None = None, progress: Progress = no_progress
+) -> Any:
+    """Cluster the people with feature events; one child segment per cluster.
+
+    A child keeps a name the researcher edited; otherwise its name follows the
+    generated one. Children beyond the new k are emptied and deactivated.
+    """
+    from django.db import transaction
+
+    from segments import metrics
+    from segments.membership import change_members
+    from segments.models import Segment, SegmentKind
+
+    ids, result, summary = run(
+        segment.definition, workspace=segment.workspace, as_of=as_of, progress=progress
+    )
+    progress(85, "Saving each cluster's members")
     with transaction.atomic():
         Segment.objects.filter(pk=segment.pk).update(result=summary)
         children = {c.definition.get("cluster"): c for c in segment.children.select_for_update()}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("segments/new/external/", views.segment_external_new, name="new-external"),
     path("segments/preview/", views.segment_preview, name="preview"),
     path("segments/preview/rfm/", views.segment_rfm_preview, name="preview-rfm"),
+    path("segments/preview/cluster/", views.segment_cluster_preview, name="preview-cluster"),
     path("segments/<int:segment_id>/", views.segment_detail, name="detail"),
     path("segments/<int:segment_id>/members.csv", views.segment_members_csv, name="members-csv"),
     path("segments/<int:segment_id>/edit/", views.segment_edit, name="edit"),

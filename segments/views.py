@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from people import selectors as people_selectors
-from segments import builder, dependents, jobs, overlap, rfm, selectors, services
+from segments import builder, clusters, dependents, jobs, overlap, rfm, selectors, services
 from segments.forms import (
     ClusterSegmentForm,
     ExternalSegmentForm,
@@ -351,6 +351,47 @@ def segment_cluster_new(request: WorkspaceRequest) -> HttpResponse:
     return _render(request, "segments/segment_cluster.html", context, status=status)
 
 
+def _profile_row(profile: clusters.ClusterProfile) -> dict[str, Any]:
+    means, z_scores = profile.means, profile.z_scores
+    return {
+        "name": profile.name,
+        "size": profile.size,
+        "share": profile.share,
+        "features": [(label, means[label], z_scores.get(label)) for label in means],
+    }
+
+
+@require_POST
+@member_required()
+def segment_cluster_preview(request: WorkspaceRequest) -> HttpResponse:
+    """The wizard's preview: the clusters the features give now, with why this k, before
+    anything is saved. Always 200, so htmx swaps the answer in."""
+    workspace = request.workspace
+    data = request.POST.copy()
+    data["name"] = data.get("name") or "Preview"  # a name is needed to save, not to look
+    features = FeatureFormSet(data, prefix="features")
+    form = ClusterSegmentForm(data, workspace=workspace, features=features)
+    context: dict[str, Any] = {"form": form}
+    if features.is_valid() and form.is_valid():
+        try:
+            _ids, result, summary = clusters.run(
+                form.cleaned_data["definition"], workspace=workspace, as_of=timezone.now()
+            )
+        except ServiceError as exc:
+            context["error"] = exc.message
+        else:
+            context |= {
+                "cluster_result": _cluster_result_context(summary),
+                "profiles": [_profile_row(p) for p in result.profiles],
+            }
+    else:
+        context["error"] = (
+            "; ".join(str(e) for errors in form.errors.values() for e in errors)
+            or "Check the features."
+        )
+    return _render(request, "segments/_cluster_preview.html", context)
+
+
 # --- static and external lists ------------------------------------------------------------
 
 
@@ -427,6 +468,14 @@ def _children_context(segment: Segment) -> list[dict[str, Any]]:
     return rows
 
 
+def _cluster_result_context(summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **summary,
+        "silhouettes": clusters.silhouette_bars(summary),
+        "stability_text": clusters.stability_words(summary.get("stability")),
+    }
+
+
 @member_required()
 def segment_detail(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
@@ -442,6 +491,10 @@ def segment_detail(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
         "children": _children_context(segment)
         if segment.kind == SegmentKind.CLUSTER and segment.parent_id is None
         else [],
+        "rfm_heatmap": rfm.heatmap(segment.result) if segment.kind == SegmentKind.RFM else None,
+        "cluster_result": _cluster_result_context(segment.result)
+        if segment.kind == SegmentKind.CLUSTER and segment.parent_id is None and segment.result
+        else None,
         "secret": secret,
         "webhook_url": request.build_absolute_uri(
             reverse("segment-webhook", kwargs={"pk": segment.pk})
