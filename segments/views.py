@@ -39,7 +39,7 @@ from segments.rules import describe
 from segments.rules.qualifying import explained_conditions
 from workspaces.csv_export import streaming_csv_response
 from workspaces.services import ServiceError
-from workspaces.untrusted import loads_json, parse_id
+from workspaces.untrusted import loads_json, parse_id, text_problem
 from workspaces.web import WorkspaceRequest, member_required
 
 MEMBERS_PER_PAGE = 50
@@ -60,6 +60,14 @@ def _segment_or_404(request: WorkspaceRequest, segment_id: int) -> Segment:
     return segment
 
 
+def _search(request: WorkspaceRequest) -> tuple[str, str]:
+    """The search box's text (at most 200 characters), and why it cannot be searched
+    for, if it cannot (a NUL or a lone surrogate): then the search is left out."""
+    text = request.GET.get("q", "")[:200]
+    problem = text_problem(text)
+    return ("", f"The search {problem}.") if problem else (text, "")
+
+
 def _can_write(request: WorkspaceRequest) -> bool:
     return bool(request.membership.can_write)
 
@@ -70,13 +78,14 @@ def _can_write(request: WorkspaceRequest) -> bool:
 @member_required()
 def segment_list(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
-    search = request.GET.get("q", "")[:200]
+    search, search_error = _search(request)
     sort = selectors.segment_sort_or_default(request.GET.get("sort"))
     segments = selectors.segment_list(workspace=workspace, search=search, sort=sort)
     overlap_result = overlap.overlap(workspace_id=workspace.pk) if segments else None
     context = {
         "rows": _nested_rows(segments),
         "search": search,
+        "search_error": search_error,
         "sort": sort,
         "warnings": _warnings_to_show(overlap_result) if overlap_result else [],
         "matrix": overlap.matrix(overlap_result)
@@ -86,7 +95,9 @@ def segment_list(request: WorkspaceRequest) -> HttpResponse:
         "has_people": bool(segments) or people_selectors.workspace_has_people(workspace=workspace),
         "can_write": _can_write(request),
     }
-    return _render(request, "segments/segment_list.html", context)
+    return _render(
+        request, "segments/segment_list.html", context, status=400 if search_error else 200
+    )
 
 
 def _nested_rows(segments: list[Segment]) -> list[tuple[Segment, bool]]:
@@ -502,12 +513,13 @@ def segment_detail(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
         "push_url": request.build_absolute_uri(f"/api/v1/segments/{segment.pk}/members"),
         **_job_context(segment),
     }
-    return _render(request, "segments/segment_detail.html", context)
+    status = 400 if context["member_search_error"] else 200
+    return _render(request, "segments/segment_detail.html", context, status=status)
 
 
 def _members_context(request: WorkspaceRequest, segment: Segment) -> dict[str, Any]:
     """One page of members, searched and sorted as asked, with what qualified them."""
-    search = request.GET.get("q", "")[:200]
+    search, search_error = _search(request)
     sort = selectors.member_sort_or_default(segment, request.GET.get("sort"))
     rows = selectors.segment_member_rows(segment=segment, search=search, sort=sort)
     page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -519,6 +531,7 @@ def _members_context(request: WorkspaceRequest, segment: Segment) -> dict[str, A
     return {
         "page": page,
         "member_search": search,
+        "member_search_error": search_error,
         "member_sort": sort,
         "member_sorts": selectors.member_sorts(segment),
         "explained": explained_conditions(segment.definition)
@@ -531,7 +544,9 @@ def _members_context(request: WorkspaceRequest, segment: Segment) -> dict[str, A
 def segment_members_csv(request: WorkspaceRequest, segment_id: int) -> HttpResponseBase:
     """The current members as a CSV download, streamed (search and sort as on the page)."""
     segment = _segment_or_404(request, segment_id)
-    search = request.GET.get("q", "")[:200]
+    search, search_error = _search(request)
+    if search_error:
+        return HttpResponse(search_error, status=400, content_type="text/plain; charset=utf-8")
     sort = selectors.member_sort_or_default(segment, request.GET.get("sort"))
     return streaming_csv_response(
         f"segment-{segment.pk}-members.csv",

@@ -270,3 +270,16 @@ def test_api_members_refuses_an_unknown_sort_with_the_choices(api, pricing_segme
 def test_api_members_csv_of_another_workspace_is_404(api):
     other = SegmentFactory(workspace=WorkspaceFactory())
     assert api.get(f"/api/v1/segments/{other.pk}/members/?format=csv").status_code == 404
+
+
+def test_an_unsearchable_text_is_a_400_with_the_reason(signed_in, pricing_segment):
+    response = signed_in.get(reverse("segments:detail", args=[pricing_segment.pk]), {"q": "a\x00"})
+    assert response.status_code == 400
+    assert "contains a NUL character" in response.content.decode()
+    assert "u_ana" in response.content.decode()  # the unfiltered list is still shown
+    csv_response = signed_in.get(
+        reverse("segments:members-csv", args=[pricing_segment.pk]), {"q": "a\x00"}
+    )
+    assert csv_response.status_code == 400
+    listing = signed_in.get(reverse("segments:list"), {"q": "\x00"})
+    assert listing.status_code == 400 and "contains a NUL character" in listing.content.decode()
