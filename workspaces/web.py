@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
 
 from workspaces.models import WRITE_ROLES, Membership, Role, Workspace
 from workspaces.selectors import current_membership
@@ -24,6 +25,7 @@ class WorkspaceRequest(HttpRequest):
 
     workspace: Workspace
     membership: Membership
+    htmx: HtmxDetails  # set by django_htmx's middleware on every request
 
 
 def member_required(*, write: bool = False, owner: bool = False) -> Callable[[View], View]:
