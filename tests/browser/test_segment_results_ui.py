@@ -111,3 +111,32 @@ def test_rfm_heatmap_page(page, live_server):
     bars = page.get_by_test_id("tier-bars").locator("tbody tr")
     assert bars.count() >= 2
     shot(page, "segment-rfm-heatmap")
+
+
+def test_cluster_wizard_previews_then_saves_as_a_job(page, live_server):
+    workspace = WorkspaceFactory(name="Acme")
+    owner = MembershipFactory(workspace=workspace, role=Role.OWNER).user
+    now = timezone.now()
+    for n in range(12):
+        person = PersonFactory(workspace=workspace, user_id=f"p{n}")
+        counts = (
+            {"Report Exported": 20 + n, "Logged In": 1 + n % 2} if n < 6 else {"Logged In": 15 + n}
+        )
+        for name, times in counts.items():
+            for i in range(times):
+                EventFactory(person=person, name=name, timestamp=now - timedelta(days=1, minutes=i))
+    log_in(page, live_server, owner.email)
+    page.goto(f"{live_server.url}/segments/new/cluster/")
+    page.get_by_label("Name").fill("Usage")
+    page.get_by_test_id("preview-clusters").click()
+    page.get_by_test_id("cluster-result").wait_for()
+    assert page.get_by_test_id("preview-cluster").count() == 2
+    assert "Why 2 clusters" in page.get_by_test_id("cluster-result").inner_text()
+    shot(page, "segment-cluster-preview")
+
+    page.get_by_role("button", name="Save and cluster").click()
+    page.wait_for_url("**/segments/*/")
+    page.get_by_test_id("stability-text").wait_for()
+    left_out = page.get_by_test_id("left-out").inner_text()
+    assert left_out == "12 people were clustered. Nobody was left out."
+    shot(page, "segment-cluster-result")
