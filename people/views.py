@@ -6,26 +6,26 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from people import hooks, selectors
 from people.forms import CsvImportForm, PeopleSearchForm, SearchForm
-from workspaces.web import member_required
+from workspaces.web import WorkspaceRequest, member_required
 
 PEOPLE_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
 
 
-def _page(request: HttpRequest, queryset: QuerySet[Any], per_page: int) -> Page:
+def _page(request: WorkspaceRequest, queryset: QuerySet[Any], per_page: int) -> Page:
     # get_page answers a bad or out-of-range ?page= with the nearest real page, never a 404.
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def _render(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     template: str,
     context: dict[str, Any],
     *,
@@ -34,10 +34,10 @@ def _render(
 ) -> HttpResponse:
     """Render in the workspace's time zone; an htmx request aimed at `partial`'s target
     gets just that fragment."""
-    if partial is not None and request.htmx and request.htmx.target == partial[0]:  # type: ignore[attr-defined]
+    if partial is not None and request.htmx and request.htmx.target == partial[0]:
         template = partial[1]
     context.setdefault("nav", "people")
-    with timezone.override(request.workspace.time_zone):  # type: ignore[attr-defined]
+    with timezone.override(request.workspace.time_zone):
         return render(request, template, context, status=status)
 
 
@@ -46,26 +46,26 @@ def _search_error(form: SearchForm) -> str:
     return " ".join(str(message) for message in form.errors.get("q", []))
 
 
-def _search_status(request: HttpRequest, error: str) -> int:
+def _search_status(request: WorkspaceRequest, error: str) -> int:
     # htmx swaps only 2xx answers: its live search gets the message in a 200 fragment.
-    return 400 if error and not request.htmx else 200  # type: ignore[attr-defined]
+    return 400 if error and not request.htmx else 200
 
 
-def _people_context(request: HttpRequest) -> dict[str, Any]:
+def _people_context(request: WorkspaceRequest) -> dict[str, Any]:
     form = PeopleSearchForm(request.GET)
     query = form.query
-    people = selectors.person_list(workspace=request.workspace, query=query)  # type: ignore[attr-defined]
+    people = selectors.person_list(workspace=request.workspace, query=query)
     return {
         "q": request.GET.get("q", ""),
         "query": query if query is not None else selectors.PeopleQuery(),
         "search_error": _search_error(form),
         "page": _page(request, people if query is not None else people.none(), PEOPLE_PER_PAGE),
-        "can_import": request.membership.can_write,  # type: ignore[attr-defined]
+        "can_import": request.membership.can_write,
     }
 
 
 @member_required()
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: WorkspaceRequest) -> HttpResponse:
     context = _people_context(request)
     if context["can_import"]:
         context["import_form"] = CsvImportForm()
@@ -80,10 +80,10 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @member_required(write=True)
-def people_import(request: HttpRequest) -> HttpResponse:
+def people_import(request: WorkspaceRequest) -> HttpResponse:
     """Import an uploaded CSV of people or events, then show what happened, row by row."""
     form = CsvImportForm(request.POST, request.FILES)
-    result = form.run(workspace=request.workspace) if form.is_valid() else None  # type: ignore[attr-defined]
+    result = form.run(workspace=request.workspace) if form.is_valid() else None
     context = _people_context(request) | {"import_form": form, "import_result": result}
     if result is not None:
         context["import_form"] = CsvImportForm(initial={"kind": form.cleaned_data["kind"]})
@@ -92,8 +92,8 @@ def people_import(request: HttpRequest) -> HttpResponse:
 
 
 @member_required()
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_get(workspace=request.workspace, pk=person_id)  # type: ignore[attr-defined]
+def person_detail(request: WorkspaceRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(workspace=request.workspace, pk=person_id)
     if person is None:
         raise Http404("No such person in this workspace.")
     context = {
@@ -114,10 +114,10 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @member_required()
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: WorkspaceRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"] if form.is_valid() else ""
-    accounts = selectors.account_list(workspace=request.workspace, search=q)  # type: ignore[attr-defined]
+    accounts = selectors.account_list(workspace=request.workspace, search=q)
     error = _search_error(form)
     context = {
         "q": request.GET.get("q", "").strip(),
@@ -134,8 +134,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 @member_required()
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = selectors.account_get(workspace=request.workspace, pk=account_id)  # type: ignore[attr-defined]
+def account_detail(request: WorkspaceRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get(workspace=request.workspace, pk=account_id)
     if account is None:
         raise Http404("No such account in this workspace.")
     members = selectors.account_members(account=account)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db.models import QuerySet
-from django.utils import timezone
+from django.http.response import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from segments import overlap, rfm, services
-from segments.membership import person_ids_for_user_ids
-from segments.models import Segment, SegmentKind, SegmentMembership
-from segments.rules import preview as rule_preview
+from segments import overlap, selectors, services
+from segments.models import Segment, SegmentKind
 from segments.serializers import (
     ComputeResultSerializer,
     ComputeSerializer,
     MembersPushSerializer,
+    MembersQuerySerializer,
     OverlapSerializer,
     PreviewResultSerializer,
     PreviewSerializer,
@@ -32,12 +33,27 @@ from segments.serializers import (
     SegmentSerializer,
     SegmentUpdateSerializer,
 )
+from workspaces.csv_export import streaming_csv_response
 from workspaces.scoping import WorkspaceExemptAPIView, WorkspaceViewSet
 from workspaces.services import ServiceError
 
 
 def _diff(diff: Any) -> dict[str, int]:
     return {"size": diff.size, "entered": diff.entered, "exited": diff.exited}
+
+
+class MembersCsvRenderer(BaseRenderer):
+    """Lets `?format=csv` (or `Accept: text/csv`) choose the streamed members download."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        # Errors reach here as data; the download itself is a streamed response.
+        return json.dumps(data).encode() if data is not None else b""
 
 
 class SegmentViewSet(
@@ -79,25 +95,15 @@ class SegmentViewSet(
         data.is_valid(raise_exception=True)
         kind, definition = data.validated_data["kind"], data.validated_data["definition"]
         services.validate_as_of(data.validated_data["as_of"])
-        as_of = data.validated_data["as_of"] or timezone.now()
-        services.validate_segment_definition(
+        definition = services.validate_segment_definition(
             workspace=self.workspace, kind=kind, definition=definition
         )
-        if kind == SegmentKind.RULE:
-            result = rule_preview(definition, workspace=self.workspace, as_of=as_of)
-        elif kind == SegmentKind.RFM:
-            result = rfm.preview(definition, workspace_id=self.workspace.pk, as_of=as_of)
-        elif kind == SegmentKind.STATIC:
-            user_ids = definition.get("user_ids", [])
-            _found, missing = person_ids_for_user_ids(
-                workspace_id=self.workspace.pk, user_ids=user_ids
-            )
-            known = [u for u in dict.fromkeys(user_ids) if u not in set(missing)]
-            result = {"size": len(known), "sample": known[:20]}
-        else:
-            raise ServiceError(
-                f"Preview is available for rule, RFM and static segments, not {kind}."
-            )
+        result = selectors.segment_preview(
+            workspace=self.workspace,
+            kind=kind,
+            definition=definition,
+            as_of=data.validated_data["as_of"],
+        )
         return Response(result)
 
     @extend_schema(request=ComputeSerializer, responses={200: ComputeResultSerializer})
@@ -112,28 +118,60 @@ class SegmentViewSet(
 
     @extend_schema(
         methods=["GET"],
-        responses={200: SegmentMemberSerializer(many=True)},
-        description="Current members (paginated); RFM members carry their scores.",
+        parameters=[
+            MembersQuerySerializer,
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="csv: every matching member as a streamed CSV download.",
+            ),
+        ],
+        responses={
+            (200, "application/json"): SegmentMemberSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        description="Current members (paginated), searched by user id, name or email and "
+        "sorted by a column; RFM members carry their scores. `?format=csv` streams them all "
+        "as CSV (user id, name, email, entered at, traits, and the scores, cluster or "
+        "qualifying values of the segment's kind), formula cells escaped.",
     )
     @extend_schema(
         methods=["POST"],
         request=MembersPushSerializer,
-        responses={200: ComputeResultSerializer},
+        responses={(200, "application/json"): ComputeResultSerializer},
         description="External segments: add and remove members by user id.",
     )
-    @action(detail=True, methods=["get", "post"], url_path="members")
-    def members(self, request: Request, pk: str | None = None) -> Response:
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="members",
+        renderer_classes=[JSONRenderer, MembersCsvRenderer],
+    )
+    def members(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         segment = self.get_object()
         if request.method == "POST":
             data = MembersPushSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             diff = services.segment_members_push(segment=segment, **data.validated_data)
             return Response(_diff(diff))
-        rows: QuerySet[SegmentMembership] = (
-            SegmentMembership.objects.filter(segment=segment, exited_at__isnull=True)
-            .select_related("person")
-            .order_by("-entered_at", "-id")
-        )
+        query = MembersQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        search, sort = query.validated_data["search"], query.validated_data["sort"]
+        if sort and selectors.member_sort_or_default(segment, sort) != sort:
+            raise ServiceError(
+                f'sort: "{sort}" is not a column of this list; use one of '
+                f"{', '.join(selectors.member_sorts(segment))} (prefix - for descending).",
+                field="sort",
+            )
+        sort = sort or selectors.DEFAULT_MEMBER_SORT
+        if request.accepted_renderer.format == "csv":
+            return streaming_csv_response(
+                f"segment-{segment.pk}-members.csv",
+                selectors.member_export_header(segment),
+                selectors.member_export_rows(segment=segment, search=search, sort=sort),
+            )
+        rows = selectors.segment_member_rows(segment=segment, search=search, sort=sort)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(SegmentMemberSerializer(page, many=True).data)
 

@@ -24,7 +24,11 @@ from typing import Any
 import numpy as np
 from sklearn import config_context
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from people.models import Person
+from segments.progress import Progress, no_progress
+from workspaces.services import ServiceError
 
 AUTO_K_RANGE = range(2, 9)
 SILHOUETTE_SAMPLE = 5000
@@ -69,6 +73,7 @@ class ClusterResult:
     silhouette: float | None
     profiles: list[ClusterProfile] = field(default_factory=list)
     silhouette_by_k: dict[int, float] = field(default_factory=dict)
+    stability: float | None = None
 
 
 def transform(matrix: np.ndarray, features: list[Feature]) -> np.ndarray:
@@ -100,13 +105,19 @@ def _silhouette(data: np.ndarray, labels: np.ndarray, seed: int) -> float:
         return float(silhouette_score(data, labels, sample_size=size, random_state=seed))
 
 
-def choose_k(data: np.ndarray, seed: int) -> tuple[int, np.ndarray, dict[int, float]]:
+def choose_k(
+    data: np.ndarray, seed: int, progress: Progress = no_progress
+) -> tuple[int, np.ndarray, dict[int, float]]:
     """The k in 2..8 with the highest silhouette (ties go to the smaller k)."""
     scores: dict[int, float] = {}
     best: tuple[int, np.ndarray] | None = None
-    for k in AUTO_K_RANGE:
+    for step, k in enumerate(AUTO_K_RANGE):
         if k >= len(data):
             break
+        progress(
+            25 + 50 * step // len(AUTO_K_RANGE),
+            f"Trying {k} clusters ({AUTO_K_RANGE.start} to {AUTO_K_RANGE.stop - 1})",
+        )
         labels = _fit(data, k, seed)
         scores[k] = _silhouette(data, labels, seed)
         if best is None or scores[k] > scores[best[0]]:
@@ -117,15 +128,21 @@ def choose_k(data: np.ndarray, seed: int) -> tuple[int, np.ndarray, dict[int, fl
 
 
 def cluster(
-    matrix: np.ndarray, features: list[Feature], *, k: int | str = "auto", seed: int = 0
+    matrix: np.ndarray,
+    features: list[Feature],
+    *,
+    k: int | str = "auto",
+    seed: int = 0,
+    progress: Progress = no_progress,
 ) -> ClusterResult:
     """Cluster the rows of `matrix` (people by features)."""
     if matrix.ndim != 2 or matrix.shape[1] != len(features):
         raise ValueError("The matrix needs one column per feature.")
     data = transform(matrix, features)
     if k == "auto":
-        chosen, labels, scores = choose_k(data, seed)
+        chosen, labels, scores = choose_k(data, seed, progress)
     else:
+        progress(40, f"Fitting {k} clusters")
         chosen = int(k)
         if chosen >= len(data):
             raise ValueError(f"k = {chosen} needs more than {chosen} people; found {len(data)}.")
@@ -138,7 +155,28 @@ def cluster(
         silhouette_by_k=scores,
     )
     result.profiles = profile(matrix, labels, features)
+    progress(80, "Checking how stable the clusters are")
+    result.stability = stability(data, labels, result.k, seed)
     return result
+
+
+STABILITY_SEEDS = 3
+
+
+def stability(data: np.ndarray, labels: np.ndarray, k: int, seed: int) -> float:
+    """How much of the grouping survives re-clustering with other seeds: the mean adjusted
+    Rand index (1 = the same groups, 0 = no better than chance) of `STABILITY_SEEDS`
+    refits against `labels`, on a seeded sample of at most 5,000 people."""
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(data), size=min(len(data), SILHOUETTE_SAMPLE), replace=False)
+    sample, expected = data[rows], labels[rows]
+    if k >= len(sample):
+        return 1.0
+    agreements = [
+        adjusted_rand_score(expected, _fit(sample, k, seed + offset))
+        for offset in range(1, STABILITY_SEEDS + 1)
+    ]
+    return round(float(np.mean(agreements)), 4)
 
 
 def _order_by_size(labels: np.ndarray) -> np.ndarray:
@@ -202,7 +240,6 @@ FETCH_ROWS = 10_000
 def validate_spec(definition: dict[str, Any], *, workspace: Any) -> dict[str, Any]:
     """Check `{"features": [event aggregate, ...], "k": "auto" | 2..12, "seed": int}`."""
     from segments.rules import RuleError, validate_definition
-    from workspaces.services import ServiceError
 
     def fail(message: str) -> ServiceError:
         return ServiceError(message, field="definition")
@@ -340,7 +377,105 @@ def _child_definition(profile: ClusterProfile, result: ClusterResult) -> dict[st
     }
 
 
-def compute(*, segment: Any, as_of: datetime, now: datetime | None = None) -> Any:
+def stability_words(stability: float | None) -> str:
+    """The stability figure (mean adjusted Rand index across seeds) in a sentence."""
+    if stability is None:
+        return "Stability was not measured for this compute; recompute to measure it."
+    figure = f"{stability:.2f}"
+    if stability >= 0.9:
+        verdict = "Very stable: other random starts find the same clusters."
+    elif stability >= 0.75:
+        verdict = "Stable: other random starts find nearly the same clusters."
+    elif stability >= 0.5:
+        verdict = (
+            "Somewhat stable: the cores hold, but people near the borders move between "
+            "clusters with another random start. Read the profiles, not individual members."
+        )
+    else:
+        verdict = (
+            "Unstable: another random start groups people quite differently, so these "
+            "clusters may not be real. Try fewer clusters or other features."
+        )
+    return (
+        f"{verdict} Clustering again with {STABILITY_SEEDS} other seeds agreed with this "
+        f"grouping at {figure} on a scale where 1 is identical and 0 is what chance gives."
+    )
+
+
+def silhouette_bars(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each k tried with its silhouette (how well separated the clusters are, -1..1) and
+    a bar width, the chosen k marked: why this k."""
+    scores = {int(k): float(v) for k, v in (summary.get("silhouette_by_k") or {}).items()}
+    best = max(scores.values(), default=0.0) or 1.0
+    return [
+        {
+            "k": k,
+            "silhouette": value,
+            "width": round(100 * max(value, 0.0) / best, 1) if best > 0 else 0.0,
+            "chosen": k == summary.get("k"),
+        }
+        for k, value in sorted(scores.items())
+    ]
+
+
+def result_summary(
+    result: ClusterResult, *, clustered: int, people: int, features: list[Feature]
+) -> dict[str, Any]:
+    """What the cluster page explains: why this k, who was left out and why, stability."""
+    return {
+        "k": result.k,
+        "k_chosen": "silhouette" if result.silhouette_by_k else "given",
+        "silhouette": None if result.silhouette is None else round(result.silhouette, 4),
+        "silhouette_by_k": {str(k): round(v, 4) for k, v in result.silhouette_by_k.items()},
+        "clustered": clustered,
+        "left_out": [
+            {
+                "count": people - clustered,
+                "reason": "no events of any feature ("
+                + ", ".join(f.label for f in features)
+                + ") in its window",
+            }
+        ]
+        if people > clustered
+        else [],
+        "stability": result.stability,
+    }
+
+
+def run(
+    definition: dict[str, Any], *, workspace: Any, as_of: datetime, progress: Progress = no_progress
+) -> tuple[np.ndarray, ClusterResult, dict[str, Any]]:
+    """Read the features, cluster, summarize: the person ids (in label order), the result
+    and what the cluster page explains (`result_summary`). Writes nothing."""
+    spec = validate_spec(definition, workspace=workspace)
+    features = [feature_of(node) for node in spec["features"]]
+    query, params = feature_matrix_sql(spec["features"], workspace=workspace, as_of=as_of)
+    progress(15, "Reading each person's feature values")
+    ids, matrix = load_matrix(query, params, len(features))
+    needed = 3 if spec["k"] == "auto" else int(spec["k"]) + 1
+    if len(ids) < needed:
+        raise ServiceError(
+            f"Cannot cluster yet: {len(ids)} people have events of these features; "
+            f"k = {spec['k']} needs at least {needed}."
+        )
+    try:
+        result = cluster(
+            fill_undefined(matrix, features),
+            features,
+            k=spec["k"],
+            seed=spec["seed"],
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise ServiceError(f"Cannot cluster yet: {exc}") from exc
+    people = Person.objects.filter(workspace_id=workspace.pk).count()
+    summary = result_summary(result, clustered=len(ids), people=people, features=features)
+    return ids, result, summary
+
+
+def compute(
+    *, segment: Any, as_of: datetime, now: datetime | None = None, progress: Progress = no_progress
+) -> Any:
     """Cluster the people with feature events; one child segment per cluster.
 
     A child keeps a name the researcher edited; otherwise its name follows the
@@ -351,23 +486,13 @@ def compute(*, segment: Any, as_of: datetime, now: datetime | None = None) -> An
     from segments import metrics
     from segments.membership import change_members
     from segments.models import Segment, SegmentKind
-    from workspaces.services import ServiceError
 
-    spec = validate_spec(segment.definition, workspace=segment.workspace)
-    features = [feature_of(node) for node in spec["features"]]
-    query, params = feature_matrix_sql(spec["features"], workspace=segment.workspace, as_of=as_of)
-    ids, matrix = load_matrix(query, params, len(features))
-    needed = 3 if spec["k"] == "auto" else int(spec["k"]) + 1
-    if len(ids) < needed:
-        raise ServiceError(
-            f"Cannot cluster yet: {len(ids)} people have events of these features; "
-            f"k = {spec['k']} needs at least {needed}."
-        )
-    try:
-        result = cluster(fill_undefined(matrix, features), features, k=spec["k"], seed=spec["seed"])
-    except ValueError as exc:
-        raise ServiceError(f"Cannot cluster yet: {exc}") from exc
+    ids, result, summary = run(
+        segment.definition, workspace=segment.workspace, as_of=as_of, progress=progress
+    )
+    progress(85, "Saving each cluster's members")
     with transaction.atomic():
+        Segment.objects.filter(pk=segment.pk).update(result=summary)
         children = {c.definition.get("cluster"): c for c in segment.children.select_for_update()}
         diffs: list[tuple[Segment, Any]] = []
         for profile in result.profiles:

@@ -73,19 +73,48 @@ def run_compute(*, job_id: int) -> SegmentComputeJob | None:
             return None
         job.status, job.started_at = JobStatus.RUNNING, timezone.now()
         job.save(update_fields=["status", "started_at"])
+
+    def progress(percent: int, stage: str) -> None:
+        SegmentComputeJob.objects.filter(pk=job_id).update(
+            progress=max(0, min(100, percent)), stage=stage[:120]
+        )
+
+    progress(5, "Starting")
     try:
-        diff = services.segment_compute(segment=job.segment)
+        diff = services.segment_compute(segment=job.segment, progress=progress)
     except ServiceError as exc:
         job.status, job.error = JobStatus.FAILED, exc.message
     except Exception:
         logger.exception("compute job %s failed", job_id)
         job.status, job.error = JobStatus.FAILED, "Something went wrong; it has been logged."
     else:
-        job.status = JobStatus.DONE
+        job.status, job.progress, job.stage = JobStatus.DONE, 100, "Done"
         job.size, job.entered, job.exited = diff.size, diff.entered, diff.exited
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "size", "entered", "exited", "finished_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "size",
+            "entered",
+            "exited",
+            "finished_at",
+            *(["progress", "stage"] if job.status == JobStatus.DONE else []),
+        ]
+    )
     return job
+
+
+def refresh_job(*, segment: Segment) -> SegmentComputeJob | None:
+    """A job row for a scheduled refresh of `segment`, to be run in place by the refresh
+    (which keeps dependency order); None when a compute of it is already queued or
+    running: that one brings it up to date."""
+    _close_stale(segment)
+    try:
+        with transaction.atomic():
+            return SegmentComputeJob.objects.create(segment=segment)
+    except IntegrityError:
+        return None
 
 
 def latest_job(*, segment: Segment) -> SegmentComputeJob | None:

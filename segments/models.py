@@ -17,6 +17,10 @@ class SegmentKind(models.TextChoices):
     EXTERNAL = "external", "External"
 
 
+# Kinds whose members a compute derives from events (the others are lists).
+COMPUTED_KINDS = (SegmentKind.RULE, SegmentKind.RFM, SegmentKind.CLUSTER)
+
+
 class Segment(models.Model):
     """A behavioral segment: a definition specific enough to compute, a size, a playbook."""
 
@@ -35,6 +39,10 @@ class Segment(models.Model):
     share_of_revenue = models.FloatField(null=True, blank=True)
     # Of the members 30 days before the last compute, the share still members.
     stability = models.FloatField(null=True, blank=True)
+    # What the last compute found beyond the members, by kind: for a cluster parent the
+    # chosen k, the silhouette of each k tried, who was left out and why, and how stable
+    # the clusters are across seeds (see `clusters.result_summary`).
+    result = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     # External segments: the HMAC secret of the signed inbound webhook.
     webhook_secret = models.CharField(max_length=64, blank=True)
@@ -147,6 +155,9 @@ class SegmentComputeJob(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How far the worker is, 0-100, and what it is doing ("Trying k = 4 of 2-8").
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=120, blank=True)
     size = models.PositiveIntegerField(null=True, blank=True)
     entered = models.PositiveIntegerField(null=True, blank=True)
     exited = models.PositiveIntegerField(null=True, blank=True)

@@ -62,15 +62,19 @@ def overlap(*, workspace_id: int) -> dict[str, Any]:
 
 
 def warnings(segments: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a researcher should look at, as data: a `code`, the `segments` concerned and
+    the `figure` behind it (active count, Jaccard); `message` says it in words for API
+    clients, and the web page renders its own sentence from the same data."""
     names = {s["id"]: s["name"] for s in segments}
     found: list[dict[str, Any]] = []
     if len(segments) > MAX_ACTIVE:
         found.append(
             {
                 "code": "too_many_segments",
+                "segments": [s["id"] for s in segments],
+                "figure": len(segments),
                 "message": f"{len(segments)} segments are active; more than {MAX_ACTIVE} "
                 "is hard to act on. Deactivate or merge some.",
-                "segments": [s["id"] for s in segments],
             }
         )
     for pair in pairs:
@@ -78,9 +82,10 @@ def warnings(segments: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> lis
             found.append(
                 {
                     "code": "high_overlap",
+                    "segments": [pair["a"], pair["b"]],
+                    "figure": pair["jaccard"],
                     "message": f"“{names[pair['a']]}” and “{names[pair['b']]}” share "
                     f"{pair['jaccard']:.0%} of their members; consider merging them.",
-                    "segments": [pair["a"], pair["b"]],
                 }
             )
     by_playbook: dict[str, list[int]] = {}
@@ -92,9 +97,10 @@ def warnings(segments: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> lis
             found.append(
                 {
                     "code": "no_playbook",
+                    "segments": [s["id"]],
+                    "figure": None,
                     "message": f"“{s['name']}” has no playbook: a segment without a decision is "
                     "taxonomy. Say what the team does for it.",
-                    "segments": [s["id"]],
                 }
             )
     for same in by_playbook.values():
@@ -102,10 +108,35 @@ def warnings(segments: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> lis
             found.append(
                 {
                     "code": "same_playbook",
+                    "segments": same,
+                    "figure": len(same),
                     "message": "Segments "
                     + ", ".join(f"“{names[i]}”" for i in same)
                     + " share one playbook; consider merging them.",
-                    "segments": same,
                 }
             )
     return found
+
+
+def matrix(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pairs of `overlap()` as rows of a segment-by-segment table: each cell the
+    Jaccard share and the people in both (the diagonal is the segment itself)."""
+    by_pair = {(p["a"], p["b"]): p for p in result["pairs"]}
+    rows = []
+    for row in result["segments"]:
+        cells = []
+        for column in result["segments"]:
+            if row["id"] == column["id"]:
+                cells.append({"self": True, "both": row["size"], "jaccard": 1.0})
+                continue
+            pair = by_pair.get((min(row["id"], column["id"]), max(row["id"], column["id"])))
+            cells.append(
+                {
+                    "self": False,
+                    "both": pair["intersection"] if pair else 0,
+                    "jaccard": pair["jaccard"] if pair else 0.0,
+                    "high": bool(pair and pair["jaccard"] > MERGE_JACCARD),
+                }
+            )
+        rows.append({"segment": row, "cells": cells})
+    return rows

@@ -10,15 +10,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from segments.models import Segment, SegmentKind, SegmentRefresh
+from segments import jobs
+from segments.models import COMPUTED_KINDS, JobStatus, Segment, SegmentKind, SegmentRefresh
 from segments.rules import segment_references
 from workspaces.models import Workspace
-from workspaces.services import ServiceError
 
 logger = logging.getLogger(__name__)
 
 DEBOUNCE = timedelta(seconds=60)
-COMPUTED_KINDS = (SegmentKind.RULE, SegmentKind.RFM, SegmentKind.CLUSTER)
 
 
 def refresh_order(segments: list[Segment]) -> list[Segment]:
@@ -37,9 +36,9 @@ def refresh_order(segments: list[Segment]) -> list[Segment]:
 
 
 def refresh_workspace(*, workspace_id: int) -> int:
-    """Recompute every active computed segment of a workspace; returns how many were computed."""
-    from segments import services
-
+    """Recompute every active computed segment of a workspace, each as a compute job row
+    (progress and failures show on the segment list), in dependency order; returns how
+    many finished. A failing segment does not stop the others."""
     SegmentRefresh.objects.get_or_create(workspace_id=workspace_id)
     segments = list(
         Segment.objects.filter(
@@ -48,13 +47,16 @@ def refresh_workspace(*, workspace_id: int) -> int:
     )
     computed = 0
     for segment in refresh_order(segments):
-        try:
-            services.segment_compute(segment=segment)
+        job = jobs.refresh_job(segment=segment)
+        if job is None:
+            continue  # a compute of it is queued or running already
+        # A definition that no longer validates (e.g. too few people to cluster) fails
+        # its own job, with the reason, and the refresh goes on.
+        finished = jobs.run_compute(job_id=job.pk)
+        if finished is not None and finished.status == JobStatus.DONE:
             computed += 1
-        except ServiceError as exc:
-            # A definition that no longer validates (e.g. too few people to cluster)
-            # must not block the workspace's other segments.
-            logger.warning("segment %s not refreshed: %s", segment.pk, exc.message)
+        elif finished is not None:
+            logger.warning("segment %s not refreshed: %s", segment.pk, finished.error)
     SegmentRefresh.objects.filter(workspace_id=workspace_id).update(
         last_run_at=timezone.now(), scheduled_until=None
     )

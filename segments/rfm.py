@@ -212,13 +212,20 @@ def compute(*, segment: Segment, as_of: datetime, now: datetime | None = None) -
         _execute(f"DROP TABLE IF EXISTS {SCORES}", [])
         _execute(
             f"CREATE TEMPORARY TABLE {SCORES} "
-            f"(pid bigint PRIMARY KEY, tier text NOT NULL, scores {json_type} NOT NULL)",
+            f"(pid bigint PRIMARY KEY, tier text NOT NULL, scores {json_type} NOT NULL, "
+            "r5 integer NOT NULL, fm5 integer NOT NULL, monetary double precision NOT NULL)",
             [],
         )
+        bins = spec["bins"]
+
+        def five(column: str) -> str:
+            return f"((x.{column} * 5 + {bins - 1}) / {bins})"
+
         try:
             stage = sql(
-                f"INSERT INTO {SCORES} (pid, tier, scores) "  # noqa: S608  (constant names)
-                f"SELECT x.pid, x.tier, {_json_scores(dialect)} FROM ({{}}) x",
+                f"INSERT INTO {SCORES} (pid, tier, scores, r5, fm5, monetary) "  # noqa: S608
+                f"SELECT x.pid, x.tier, {_json_scores(dialect)}, {five('r')}, "
+                f"(({five('f')} + {five('m')} + 1) / 2), x.monetary FROM ({{}}) x",
                 scored,
             )
             _execute(stage.text, list(stage.params))
@@ -236,9 +243,70 @@ def compute(*, segment: Segment, as_of: datetime, now: datetime | None = None) -
                 "WHERE segment_id = %s AND exited_at IS NULL AND person_id = z.pid",
                 [segment.pk],
             )
+            Segment.objects.filter(pk=segment.pk).update(result=_grid_summary(spec))
         finally:
             _execute(f"DROP TABLE IF EXISTS {SCORES}", [])
     return diff
+
+
+def _grid_summary(spec: dict[str, Any]) -> dict[str, Any]:
+    """Purchasers and revenue per cell of the 5 by 5 tier grid, from the staged scores:
+    what the segment page draws as its heatmap and tier bars."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r5, fm5, COUNT(*), SUM(monetary) FROM {SCORES} GROUP BY r5, fm5"  # noqa: S608
+        )
+        cells = [
+            {"r": int(r), "fm": int(fm), "count": int(n), "revenue": round(float(total or 0), 2)}
+            for r, fm, n, total in cursor.fetchall()
+        ]
+    return {
+        "grid": sorted(cells, key=lambda c: (-c["r"], c["fm"])),
+        "purchasers": sum(c["count"] for c in cells),
+        "revenue": round(sum(c["revenue"] for c in cells), 2),
+        "include": spec["include"],
+    }
+
+
+def heatmap(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored grid as rows R 5..1 of cells FM 1..5, each with its tier, purchasers,
+    their share of everyone's revenue and a 0..1 heat (count against the fullest cell);
+    and the tiers with their sizes, largest first."""
+    if not summary or "grid" not in summary:
+        return None
+    by_cell = {(c["r"], c["fm"]): c for c in summary["grid"]}
+    fullest = max((c["count"] for c in summary["grid"]), default=0) or 1
+    revenue = summary.get("revenue") or 0
+    include = set(summary.get("include") or TIERS)
+    rows = []
+    tiers: dict[str, dict[str, Any]] = {}
+    for r in range(5, 0, -1):
+        cells = []
+        for fm in range(1, 6):
+            cell = by_cell.get((r, fm), {"count": 0, "revenue": 0.0})
+            tier = TIER_GRID[r][fm - 1]
+            share = cell["revenue"] / revenue if revenue else None
+            cells.append(
+                {
+                    "tier": tier,
+                    "count": cell["count"],
+                    "revenue_share": share,
+                    "heat": round(cell["count"] / fullest, 3),
+                    "included": tier in include,
+                }
+            )
+            total = tiers.setdefault(tier, {"tier": tier, "count": 0, "revenue": 0.0})
+            total["count"] += cell["count"]
+            total["revenue"] += cell["revenue"]
+        rows.append({"r": r, "cells": cells})
+    purchasers = summary.get("purchasers") or 0
+    bars = sorted(tiers.values(), key=lambda t: (-t["count"], TIERS.index(t["tier"])))
+    for bar in bars:
+        bar["share"] = bar["count"] / purchasers if purchasers else 0.0
+        bar["width"] = round(100 * bar["count"] / max(bars[0]["count"], 1), 1)
+        bar["revenue_share"] = bar["revenue"] / revenue if revenue else None
+        bar["included"] = bar["tier"] in include
+    return {"rows": rows, "tiers": bars, "purchasers": purchasers, "revenue": revenue}
 
 
 def _execute(statement: str, params: list[Any]) -> None:

@@ -63,9 +63,20 @@ class PreviewSerializer(serializers.Serializer[Any]):
     as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class UnknownNameSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField(help_text='"event", "trait" or "account trait".')
+    name = serializers.CharField()
+    closest = serializers.ListField(
+        child=serializers.CharField(), help_text="The workspace's closest names, best first."
+    )
+
+
 class PreviewResultSerializer(serializers.Serializer[Any]):
     size = serializers.IntegerField()
     sample = serializers.ListField(child=serializers.CharField())
+    unknown = UnknownNameSerializer(
+        many=True, help_text="Events and traits the definition names that never arrived."
+    )
 
 
 class ComputeSerializer(serializers.Serializer[Any]):
@@ -80,11 +91,42 @@ class ComputeResultSerializer(serializers.Serializer[Any]):
 
 class SegmentMemberSerializer(serializers.ModelSerializer[SegmentMembership]):
     user_id = serializers.CharField(source="person.user_id", allow_null=True)
+    name = serializers.CharField(
+        source="person_name", allow_null=True, help_text="The `name` trait, when known."
+    )
+    email = serializers.CharField(
+        source="person_email", allow_null=True, help_text="The `email` trait, when known."
+    )
+    cluster = serializers.SerializerMethodField(
+        help_text="Cluster segments: the name of the member's cluster; otherwise null."
+    )
 
     class Meta:
         model = SegmentMembership
-        fields = ["user_id", "entered_at", "scores"]
+        fields = ["user_id", "name", "email", "entered_at", "scores", "cluster"]
         read_only_fields = fields
+
+    def get_cluster(self, membership: SegmentMembership) -> str | None:
+        return getattr(membership, "cluster_name", None)
+
+
+class MembersQuerySerializer(serializers.Serializer[Any]):
+    search = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=200,
+        help_text="Members whose user id, name or email contains this text.",
+    )
+    sort = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=20,
+        help_text="A column: entered, user, name, email; RFM: tier, r, f, m, recency, "
+        "frequency, monetary; cluster parents: cluster. Prefix - for descending "
+        "(default -entered).",
+    )
 
 
 class PersonSegmentSerializer(serializers.ModelSerializer[SegmentMembership]):
@@ -119,9 +161,16 @@ class OverlapPairSerializer(serializers.Serializer[Any]):
 
 
 class OverlapWarningSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=["too_many_segments", "high_overlap", "no_playbook", "same_playbook"]
+    )
     message = serializers.CharField()
     segments = serializers.ListField(child=serializers.IntegerField())
+    figure = serializers.FloatField(
+        allow_null=True,
+        help_text="too_many_segments: how many are active; high_overlap: the Jaccard share; "
+        "same_playbook: how many share it; no_playbook: null.",
+    )
 
 
 class OverlapSerializer(serializers.Serializer[Any]):

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from people.models import Person
-from segments import clusters, inbound, metrics, planner_stats, rfm
+from segments import clusters, dependents, inbound, jobs, metrics, planner_stats, rfm
 from segments.membership import (
     MembershipDiff,
     apply_members,
     change_members,
     person_ids_for_user_ids,
 )
-from segments.models import InboundDelivery, Segment, SegmentKind, SegmentMembership
+from segments.models import (
+    COMPUTED_KINDS,
+    InboundDelivery,
+    Segment,
+    SegmentComputeJob,
+    SegmentKind,
+    SegmentMembership,
+)
+from segments.progress import Progress, no_progress
 from segments.rules import compile_rule, validate_definition
 from workspaces.models import Workspace
 from workspaces.services import ServiceError
@@ -161,7 +171,11 @@ def segment_update(*, segment: Segment, **changes: Any) -> Segment:
 
 
 def segment_compute(
-    *, segment: Segment, as_of: datetime | None = None, record_at: datetime | None = None
+    *,
+    segment: Segment,
+    as_of: datetime | None = None,
+    record_at: datetime | None = None,
+    progress: Progress = no_progress,
 ) -> MembershipDiff:
     """Recompute membership now (or as of `as_of`), recording who entered and exited,
     then the segment's shares, stability and a size snapshot.
@@ -174,7 +188,9 @@ def segment_compute(
     if set_based:
         # Their SQL is planned from statistics that a bulk load leaves stale.
         planner_stats.analyze_if_stale()
-    diff = _compute_members(segment=segment, as_of=as_of, at=record_at)
+    progress(10, "Finding the members")
+    diff = _compute_members(segment=segment, as_of=as_of, at=record_at, progress=progress)
+    progress(95, "Recording size, shares and stability")
     if set_based:
         # The metrics join the memberships, which this compute may just have filled.
         planner_stats.analyze_if_stale([SegmentMembership._meta.db_table])
@@ -184,7 +200,7 @@ def segment_compute(
 
 
 def _compute_members(
-    *, segment: Segment, as_of: datetime | None, at: datetime | None
+    *, segment: Segment, as_of: datetime | None, at: datetime | None, progress: Progress
 ) -> MembershipDiff:
     if segment.kind == SegmentKind.RULE:
         query = compile_rule(
@@ -205,8 +221,57 @@ def _compute_members(
         return rfm.compute(segment=segment, as_of=as_of or timezone.now(), now=at)
     # A cluster child is recomputed through its parent, which re-clusters everyone.
     root = segment.parent or segment
-    diff: MembershipDiff = clusters.compute(segment=root, as_of=as_of or timezone.now(), now=at)
+    diff: MembershipDiff = clusters.compute(
+        segment=root, as_of=as_of or timezone.now(), now=at, progress=progress
+    )
     return diff
+
+
+@dataclass(frozen=True)
+class SegmentSaved:
+    """A saved segment and, for a computed kind, the compute job now queued for it."""
+
+    segment: Segment
+    job: SegmentComputeJob | None
+
+
+@transaction.atomic
+def segment_save(
+    *,
+    workspace: Workspace,
+    segment: Segment | None = None,
+    name: str,
+    kind: str,
+    definition: dict[str, Any],
+    playbook: str = "",
+    requested_by: User | None = None,
+) -> SegmentSaved:
+    """Create a segment (or change `segment`) and queue its compute as a job, the path
+    every form of the web UI takes: a worker computes it, the segment page follows the
+    job. Static lists are matched at once (one query); external ones wait for pushes."""
+    if segment is None:
+        segment = segment_create(
+            workspace=workspace, name=name, kind=kind, definition=definition, playbook=playbook
+        )
+    else:
+        segment = segment_update(
+            segment=segment, name=name, playbook=playbook, definition=definition
+        )
+    job = None
+    if segment.kind in COMPUTED_KINDS:
+        job = jobs.request_compute(segment=segment, requested_by=requested_by)
+    return SegmentSaved(segment=segment, job=job)
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment) -> None:
+    """Delete a segment with its history; refused while a rule segment (or anything a
+    registered finder marks as blocking) still depends on it, naming what does."""
+    blocking = [d for d in dependents.dependents_of(segment) if d.blocks]
+    if blocking:
+        names = ", ".join(f"{d.kind} “{d.name}”" for d in blocking)
+        raise ServiceError(f"“{segment.name}” is used by {names}: change that first.")
+    segment.delete()
 
 
 def _ensure_people(*, workspace_id: int, user_ids: list[str]) -> None:

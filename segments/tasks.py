@@ -5,15 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 
 from segments import jobs, refresh, services
-from segments.models import Segment
-
-
-@shared_task(name="segments.compute", acks_late=True, time_limit=1800, soft_time_limit=1740)
-def compute(*, segment_id: int) -> int | None:
-    segment = Segment.objects.select_related("workspace").filter(pk=segment_id).first()
-    if segment is None:
-        return None
-    return services.segment_compute(segment=segment).size
 
 
 @shared_task(

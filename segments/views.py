@@ -11,16 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from people import selectors as people_selectors
-from segments import builder, jobs, rfm, selectors, services
+from segments import builder, clusters, dependents, jobs, overlap, rfm, selectors, services
 from segments.forms import (
     ClusterSegmentForm,
     ExternalSegmentForm,
@@ -34,84 +35,115 @@ from segments.forms import (
     StaticSegmentForm,
 )
 from segments.models import Segment, SegmentKind
-from segments.overlap import overlap
-from segments.rules import preview as rule_preview
-from segments.templatetags.segment_ui import describe
+from segments.rules import describe
+from segments.rules.qualifying import explained_conditions
+from workspaces.csv_export import streaming_csv_response
 from workspaces.services import ServiceError
-from workspaces.untrusted import loads_json, parse_id
-from workspaces.web import member_required
+from workspaces.untrusted import loads_json, parse_id, text_problem
+from workspaces.web import WorkspaceRequest, member_required
 
 MEMBERS_PER_PAGE = 50
 SECRET_SESSION_KEY = "segment-secret-{}"
 
 
 def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+    request: WorkspaceRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    with timezone.override(request.workspace.time_zone):  # type: ignore[attr-defined]
+    with timezone.override(request.workspace.time_zone):
         return render(request, template, context, status=status)
 
 
-def _segment_or_404(request: HttpRequest, segment_id: int) -> Segment:
-    segment = selectors.segment_get(workspace=request.workspace, pk=segment_id)  # type: ignore[attr-defined]
+def _segment_or_404(request: WorkspaceRequest, segment_id: int) -> Segment:
+    segment = selectors.segment_get(workspace=request.workspace, pk=segment_id)
     if segment is None:
         raise Http404("No such segment in this workspace.")
     return segment
 
 
-def _can_write(request: HttpRequest) -> bool:
-    return bool(request.membership.can_write)  # type: ignore[attr-defined]
+def _search(request: WorkspaceRequest) -> tuple[str, str]:
+    """The search box's text (at most 200 characters), and why it cannot be searched
+    for, if it cannot (a NUL or a lone surrogate): then the search is left out."""
+    text = request.GET.get("q", "")[:200]
+    problem = text_problem(text)
+    return ("", f"The search {problem}.") if problem else (text, "")
+
+
+def _can_write(request: WorkspaceRequest) -> bool:
+    return bool(request.membership.can_write)
 
 
 # --- the list ------------------------------------------------------------------------
 
 
 @member_required()
-def segment_list(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
-    segments = selectors.segment_list(workspace=workspace)
-    children: dict[int, list[Segment]] = {}
-    for segment in segments:
-        if segment.parent_id is not None:
-            children.setdefault(segment.parent_id, []).append(segment)
-    rows = []
-    for segment in segments:
-        if segment.parent_id is None:
-            rows.append((segment, False))
-            rows.extend((child, True) for child in children.get(segment.pk, []))
+def segment_list(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
+    search, search_error = _search(request)
+    sort = selectors.segment_sort_or_default(request.GET.get("sort"))
+    segments = selectors.segment_list(workspace=workspace, search=search, sort=sort)
+    overlap_result = overlap.overlap(workspace_id=workspace.pk) if segments else None
     context = {
-        "rows": rows,
-        "warnings": _merged_warnings(overlap(workspace_id=workspace.pk)["warnings"])
-        if segments
+        "rows": _nested_rows(segments),
+        "search": search,
+        "search_error": search_error,
+        "sort": sort,
+        "warnings": _warnings_to_show(overlap_result) if overlap_result else [],
+        "matrix": overlap.matrix(overlap_result)
+        if overlap_result and len(overlap_result["segments"]) > 1
         else [],
+        "has_segments": bool(segments) or search != "",
         "has_people": bool(segments) or people_selectors.workspace_has_people(workspace=workspace),
         "can_write": _can_write(request),
     }
-    return _render(request, "segments/segment_list.html", context)
+    return _render(
+        request, "segments/segment_list.html", context, status=400 if search_error else 200
+    )
 
 
-def _merged_warnings(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One line for all segments without a playbook, so the list stays readable."""
-    bare = [w for w in warnings if w["code"] == "no_playbook"]
-    if len(bare) < 2:
-        return warnings
-    names = [w["message"].split("” has no playbook")[0].lstrip("“") for w in bare]
-    shown = ", ".join(f"“{name}”" for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    merged = {
-        "code": "no_playbook",
-        "message": f"{len(names)} segments have no playbook ({shown}{more}): a segment "
-        "without a decision is taxonomy. Say what the team does for each.",
-        "segments": [i for w in bare for i in w["segments"]],
-    }
-    return [w for w in warnings if w["code"] != "no_playbook"] + [merged]
+def _nested_rows(segments: list[Segment]) -> list[tuple[Segment, bool]]:
+    """Clusters under their parent (in the list's order); a cluster whose parent is not
+    in the list (filtered out by the search) stands on its own."""
+    shown = {s.pk for s in segments}
+    children: dict[int, list[Segment]] = {}
+    for segment in segments:
+        if segment.parent_id in shown:
+            children.setdefault(segment.parent_id, []).append(segment)
+    rows: list[tuple[Segment, bool]] = []
+    for segment in segments:
+        if segment.parent_id not in shown:
+            rows.append((segment, False))
+            rows.extend((child, True) for child in children.get(segment.pk, []))
+    return rows
+
+
+def _warnings_to_show(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The overlap warnings with their segments' names; all segments without a playbook
+    in one warning, so the list stays readable."""
+    names = {s["id"]: s["name"] for s in result["segments"]}
+    shown: list[dict[str, Any]] = []
+    bare: list[int] = []
+    for warning in result["warnings"]:
+        if warning["code"] == "no_playbook":
+            bare += warning["segments"]
+            continue
+        shown.append({**warning, "names": [names[i] for i in warning["segments"]]})
+    if bare:
+        shown.append(
+            {
+                "code": "no_playbook",
+                "segments": bare,
+                "figure": len(bare),
+                "names": [names[i] for i in bare],
+            }
+        )
+    return shown
 
 
 # --- the rule builder ------------------------------------------------------------------
 
 
-def _builder_context(request: HttpRequest, segment: Segment | None) -> dict[str, Any]:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def _builder_context(request: WorkspaceRequest, segment: Segment | None) -> dict[str, Any]:
+    workspace = request.workspace
     choices = selectors.segment_choices(
         workspace=workspace, exclude=segment.pk if segment else None
     )
@@ -127,56 +159,42 @@ def _builder_context(request: HttpRequest, segment: Segment | None) -> dict[str,
     }
 
 
-def _save_and_compute(
-    request: HttpRequest, form: SegmentForm, segment: Segment | None = None
-) -> Segment:
-    """Create or change the segment and compute it, all or nothing."""
-    data = form.cleaned_data
-    with transaction.atomic():
-        if segment is None:
-            segment = services.segment_create(
-                workspace=request.workspace,  # type: ignore[attr-defined]
-                name=data["name"],
-                kind=form.kind,
-                definition=data["definition"],
-                playbook=data["playbook"],
-            )
-        else:
-            services.segment_update(
-                segment=segment,
-                name=data["name"],
-                playbook=data["playbook"],
-                definition=data["definition"],
-            )
-        diff = services.segment_compute(segment=segment)
-    messages.success(
-        request,
-        f"Computed: {diff.size:,} member{'s' if diff.size != 1 else ''} "
-        f"({diff.entered:,} entered, {diff.exited:,} exited).",
-    )
-    return segment
-
-
 def _saved_or_none(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     form: SegmentForm,
     segment: Segment | None = None,
     *,
     definition_field: str | None = None,
 ) -> HttpResponse | None:
-    """Save and compute, then redirect to the segment; on a refusal, put the message on
-    the form (beside the name or the definition) and return None to re-render it."""
+    """Save through `services.segment_save` (which queues the compute as a job) and
+    redirect to the segment, whose page follows the job; on a refusal, put the message
+    on the form (beside the name or the definition) and return None to re-render it."""
+    data = form.cleaned_data
     try:
-        saved = _save_and_compute(request, form, segment)
+        saved = services.segment_save(
+            workspace=request.workspace,
+            segment=segment,
+            name=data["name"],
+            kind=form.kind,
+            definition=data["definition"],
+            playbook=data["playbook"],
+            requested_by=_user(request),
+        )
     except ServiceError as exc:
         form.add_error("name" if exc.field == "name" else definition_field, exc.message)
         return None
-    return redirect("segments:detail", segment_id=saved.pk)
+    if saved.job is not None:
+        messages.success(request, "Saved. Its members are being computed; this page follows.")
+    return redirect("segments:detail", segment_id=saved.segment.pk)
 
 
-def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
-    kwargs = {"workspace": workspace, "segment_id": segment.pk if segment else None}
+def _user(request: WorkspaceRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def _rule_form_view(request: WorkspaceRequest, segment: Segment | None) -> HttpResponse:
+    workspace = request.workspace
+    kwargs: dict[str, Any] = {"workspace": workspace, "segment_id": segment.pk if segment else None}
     status = 200
     if request.method == "POST":
         form = RuleSegmentForm(request.POST, **kwargs)
@@ -212,12 +230,12 @@ def _rule_form_view(request: HttpRequest, segment: Segment | None) -> HttpRespon
 
 
 @member_required(write=True)
-def segment_new(request: HttpRequest) -> HttpResponse:
+def segment_new(request: WorkspaceRequest) -> HttpResponse:
     return _rule_form_view(request, None)
 
 
 @member_required(write=True)
-def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_edit(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     if segment.kind != SegmentKind.RULE:
         messages.info(request, "Only rule segments are edited in the builder.")
@@ -227,10 +245,10 @@ def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @member_required()
-def segment_preview(request: HttpRequest) -> HttpResponse:
+def segment_preview(request: WorkspaceRequest) -> HttpResponse:
     """The builder's live preview: size and sample, or the problem in words. Always 200,
     so htmx swaps the answer in."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     context: dict[str, Any] = {}
     text = request.POST.get("definition_json", "").strip()
     segment_id = parse_id(request.POST.get("segment_id"))
@@ -249,7 +267,9 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
                     definition=definition,
                     segment_id=segment_id,
                 )
-                result = rule_preview(definition, workspace=workspace, sample=10)
+                result = selectors.segment_preview(
+                    workspace=workspace, kind=SegmentKind.RULE, definition=definition, sample=10
+                )
             except ServiceError as exc:
                 context["error"] = exc.message
             else:
@@ -258,6 +278,7 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
                 context |= {
                     "size": result["size"],
                     "sample": result["sample"],
+                    "unknown": result["unknown"],
                     "people": people,
                     "share": result["size"] / people if people else None,
                     "sentence": describe(definition, names),
@@ -284,8 +305,8 @@ def _rfm_grid_context(spec: dict[str, Any], grid: dict[tuple[int, int], int]) ->
 
 @require_POST
 @member_required()
-def segment_rfm_preview(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_rfm_preview(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     form = RfmPreviewForm(request.POST, workspace=workspace)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
@@ -296,8 +317,8 @@ def segment_rfm_preview(request: HttpRequest) -> HttpResponse:
 
 
 @member_required(write=True)
-def segment_rfm_new(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_rfm_new(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     status = 200
     if request.method == "POST":
         form: SegmentForm = RfmSegmentForm(request.POST, workspace=workspace)
@@ -316,8 +337,8 @@ def segment_rfm_new(request: HttpRequest) -> HttpResponse:
 
 
 @member_required(write=True)
-def segment_cluster_new(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def segment_cluster_new(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     names = people_selectors.event_names(workspace=workspace)
     status = 200
     if request.method == "POST":
@@ -341,26 +362,67 @@ def segment_cluster_new(request: HttpRequest) -> HttpResponse:
     return _render(request, "segments/segment_cluster.html", context, status=status)
 
 
+def _profile_row(profile: clusters.ClusterProfile) -> dict[str, Any]:
+    means, z_scores = profile.means, profile.z_scores
+    return {
+        "name": profile.name,
+        "size": profile.size,
+        "share": profile.share,
+        "features": [(label, means[label], z_scores.get(label)) for label in means],
+    }
+
+
+@require_POST
+@member_required()
+def segment_cluster_preview(request: WorkspaceRequest) -> HttpResponse:
+    """The wizard's preview: the clusters the features give now, with why this k, before
+    anything is saved. Always 200, so htmx swaps the answer in."""
+    workspace = request.workspace
+    data = request.POST.copy()
+    data["name"] = data.get("name") or "Preview"  # a name is needed to save, not to look
+    features = FeatureFormSet(data, prefix="features")
+    form = ClusterSegmentForm(data, workspace=workspace, features=features)
+    context: dict[str, Any] = {"form": form}
+    if features.is_valid() and form.is_valid():
+        try:
+            _ids, result, summary = clusters.run(
+                form.cleaned_data["definition"], workspace=workspace, as_of=timezone.now()
+            )
+        except ServiceError as exc:
+            context["error"] = exc.message
+        else:
+            context |= {
+                "cluster_result": _cluster_result_context(summary),
+                "profiles": [_profile_row(p) for p in result.profiles],
+            }
+    else:
+        context["error"] = (
+            "; ".join(str(e) for errors in form.errors.values() for e in errors)
+            or "Check the features."
+        )
+    return _render(request, "segments/_cluster_preview.html", context)
+
+
 # --- static and external lists ------------------------------------------------------------
 
 
 def _list_form_view(
-    request: HttpRequest, form_class: type[SegmentForm], template: str
+    request: WorkspaceRequest, form_class: type[SegmentForm], template: str
 ) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     status = 200
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, workspace=workspace)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                segment = services.segment_create(
+                segment = services.segment_save(
                     workspace=workspace,
                     name=data["name"],
                     kind=form.kind,
                     definition=data["definition"],
                     playbook=data["playbook"],
-                )
+                ).segment
             except ServiceError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -372,7 +434,7 @@ def _list_form_view(
     return _render(request, template, {"form": form}, status=status)
 
 
-def _after_list_created(request: HttpRequest, segment: Segment) -> None:
+def _after_list_created(request: WorkspaceRequest, segment: Segment) -> None:
     if segment.kind == SegmentKind.EXTERNAL:
         # Shown once, on the next page; afterwards only a rotation (API) reveals a secret.
         request.session[SECRET_SESSION_KEY.format(segment.pk)] = segment.webhook_secret
@@ -387,12 +449,12 @@ def _after_list_created(request: HttpRequest, segment: Segment) -> None:
 
 
 @member_required(write=True)
-def segment_static_new(request: HttpRequest) -> HttpResponse:
+def segment_static_new(request: WorkspaceRequest) -> HttpResponse:
     return _list_form_view(request, StaticSegmentForm, "segments/segment_static.html")
 
 
 @member_required(write=True)
-def segment_external_new(request: HttpRequest) -> HttpResponse:
+def segment_external_new(request: WorkspaceRequest) -> HttpResponse:
     return _list_form_view(request, ExternalSegmentForm, "segments/segment_external.html")
 
 
@@ -417,22 +479,33 @@ def _children_context(segment: Segment) -> list[dict[str, Any]]:
     return rows
 
 
+def _cluster_result_context(summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **summary,
+        "silhouettes": clusters.silhouette_bars(summary),
+        "stability_text": clusters.stability_words(summary.get("stability")),
+    }
+
+
 @member_required()
-def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_detail(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
-    members = Paginator(selectors.segment_members(segment=segment), MEMBERS_PER_PAGE)
     secret = request.session.pop(SECRET_SESSION_KEY.format(segment.pk), None)
-    names = {s.pk: s.name for s in selectors.segment_choices(workspace=request.workspace)}  # type: ignore[attr-defined]
+    names = {s.pk: s.name for s in selectors.segment_choices(workspace=request.workspace)}
     context = {
         "segment": segment,
         "snapshots": selectors.segment_snapshots(segment=segment),
-        "page": members.get_page(request.GET.get("page")),
+        **_members_context(request, segment),
         "can_write": _can_write(request),
         "playbook_form": PlaybookForm(initial={"playbook": segment.playbook}),
         "sentence": describe(segment.definition, names) if segment.kind == SegmentKind.RULE else "",
         "children": _children_context(segment)
         if segment.kind == SegmentKind.CLUSTER and segment.parent_id is None
         else [],
+        "rfm_heatmap": rfm.heatmap(segment.result) if segment.kind == SegmentKind.RFM else None,
+        "cluster_result": _cluster_result_context(segment.result)
+        if segment.kind == SegmentKind.CLUSTER and segment.parent_id is None and segment.result
+        else None,
         "secret": secret,
         "webhook_url": request.build_absolute_uri(
             reverse("segment-webhook", kwargs={"pk": segment.pk})
@@ -440,16 +513,54 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
         "push_url": request.build_absolute_uri(f"/api/v1/segments/{segment.pk}/members"),
         **_job_context(segment),
     }
-    return _render(request, "segments/segment_detail.html", context)
+    status = 400 if context["member_search_error"] else 200
+    return _render(request, "segments/segment_detail.html", context, status=status)
+
+
+def _members_context(request: WorkspaceRequest, segment: Segment) -> dict[str, Any]:
+    """One page of members, searched and sorted as asked, with what qualified them."""
+    search, search_error = _search(request)
+    sort = selectors.member_sort_or_default(segment, request.GET.get("sort"))
+    rows = selectors.segment_member_rows(segment=segment, search=search, sort=sort)
+    page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    qualifying = selectors.member_qualifying_values(
+        segment=segment, person_ids=[m.person_id for m in page]
+    )
+    for membership in page:
+        membership.qualifying = qualifying.get(membership.person_id, [])  # type: ignore[attr-defined]
+    return {
+        "page": page,
+        "member_search": search,
+        "member_search_error": search_error,
+        "member_sort": sort,
+        "member_sorts": selectors.member_sorts(segment),
+        "explained": explained_conditions(segment.definition)
+        if segment.kind == SegmentKind.RULE
+        else [],
+    }
+
+
+@member_required()
+def segment_members_csv(request: WorkspaceRequest, segment_id: int) -> HttpResponseBase:
+    """The current members as a CSV download, streamed (search and sort as on the page)."""
+    segment = _segment_or_404(request, segment_id)
+    search, search_error = _search(request)
+    if search_error:
+        return HttpResponse(search_error, status=400, content_type="text/plain; charset=utf-8")
+    sort = selectors.member_sort_or_default(segment, request.GET.get("sort"))
+    return streaming_csv_response(
+        f"segment-{segment.pk}-members.csv",
+        selectors.member_export_header(segment),
+        selectors.member_export_rows(segment=segment, search=search, sort=sort),
+    )
 
 
 @require_POST
 @member_required(write=True)
-def segment_compute_view(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_compute_view(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """Queue a recompute (a worker runs it); the segment page follows its progress."""
     segment = _segment_or_404(request, segment_id)
-    user = request.user if request.user.is_authenticated else None
-    jobs.request_compute(segment=segment, requested_by=user)  # type: ignore[arg-type]
+    jobs.request_compute(segment=segment, requested_by=_user(request))
     return redirect("segments:detail", segment_id=segment.pk)
 
 
@@ -466,7 +577,7 @@ def _job_context(segment: Segment) -> dict[str, Any]:
 
 
 @member_required()
-def segment_compute_status(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_compute_status(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """The job line, polled by htmx while a job is unfinished; reloads the page when done."""
     segment = _segment_or_404(request, segment_id)
     context = _job_context(segment)
@@ -479,7 +590,7 @@ def segment_compute_status(request: HttpRequest, segment_id: int) -> HttpRespons
 
 @require_POST
 @member_required(write=True)
-def segment_playbook(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_playbook(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     form = PlaybookForm(request.POST)
     if form.is_valid():
@@ -490,7 +601,7 @@ def segment_playbook(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @member_required(write=True)
-def segment_rename(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_rename(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     form = RenameForm(request.POST, prefix=f"c{segment.pk}")
     if form.is_valid():
@@ -504,7 +615,38 @@ def segment_rename(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @member_required(write=True)
-def segment_active(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_archive(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
+    """Archive from the list: inactive (no longer refreshed, out of the overlap), kept."""
+    segment = _segment_or_404(request, segment_id)
+    services.segment_update(segment=segment, is_active=False)
+    messages.success(request, f"“{segment.name}” is archived: inactive, kept with its history.")
+    return redirect("segments:list")
+
+
+@member_required(write=True)
+def segment_delete(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
+    """GET: what depends on the segment, and a confirmation; POST: delete it."""
+    segment = _segment_or_404(request, segment_id)
+    found = dependents.dependents_of(segment)
+    if request.method == "POST":
+        try:
+            services.segment_delete(segment=segment)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("segments:delete", segment_id=segment_id)
+        messages.success(request, f"“{segment.name}” is deleted.")
+        return redirect("segments:list")
+    context = {
+        "segment": segment,
+        "dependents": found,
+        "blocked": any(d.blocks for d in found),
+    }
+    return _render(request, "segments/segment_delete.html", context)
+
+
+@require_POST
+@member_required(write=True)
+def segment_active(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
     services.segment_update(segment=segment, is_active=not segment.is_active)
     messages.success(

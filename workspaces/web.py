@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
 
-from workspaces.models import WRITE_ROLES, Role
+from workspaces.models import WRITE_ROLES, Membership, Role, Workspace
 from workspaces.selectors import current_membership
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class WorkspaceRequest(HttpRequest):
+    """A request `member_required` let through: the member's workspace and membership.
+
+    Views behind the decorator take this type, so `request.workspace` is checked."""
+
+    workspace: Workspace
+    membership: Membership
+    htmx: HtmxDetails  # set by django_htmx's middleware on every request
 
 
 def member_required(*, write: bool = False, owner: bool = False) -> Callable[[View], View]:
@@ -21,14 +33,15 @@ def member_required(*, write: bool = False, owner: bool = False) -> Callable[[Vi
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             membership = current_membership(request)
             if membership is None:
                 return render(request, "workspaces/no_workspace.html", status=403)
-            request.membership = membership  # type: ignore[attr-defined]
-            request.workspace = membership.workspace  # type: ignore[attr-defined]
+            resolved = cast(WorkspaceRequest, request)
+            resolved.membership = membership
+            resolved.workspace = membership.workspace
             if request.method == "POST":
                 allowed = (
                     membership.role == Role.OWNER

@@ -9,9 +9,12 @@ Public API (see docs/segments.md for the grammar and its semantics):
 - `evaluate_rule(...)` → set of person ids; `rule_people(...)` → a Person QuerySet;
   `preview(...)` → `{"size", "sample"}`.
 - `segment_references(definition)` → the segment ids a definition depends on.
+- `describe(definition, names)` → the rule as one readable sentence ("reads as").
+- `qualifying.qualifying_values(...)` → what qualified given members ("5 times Logged In").
 """
 
 from segments.rules.compiler import CompiledQuery, compile_rule
+from segments.rules.description import describe
 from segments.rules.evaluation import evaluate_rule, preview, rule_people
 from segments.rules.validation import RuleError, segment_references, validate_definition
 
@@ -19,6 +22,7 @@ __all__ = [
     "CompiledQuery",
     "RuleError",
     "compile_rule",
+    "describe",
     "evaluate_rule",
     "preview",
     "rule_people",

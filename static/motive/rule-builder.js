@@ -362,6 +362,29 @@
     if (best) { best.classList.add("rule-row-invalid"); best.setAttribute("aria-invalid", "true"); }
   });
 
+  // "No 'Session Started' events — did you mean Session Start?": a click puts that name
+  // wherever the rule used the one never received.
+  function renamed(node, from, to) {
+    if (Array.isArray(node)) return node.map(function (child) { return renamed(child, from, to); });
+    if (!node || typeof node !== "object") return node;
+    var out = {};
+    Object.keys(node).forEach(function (key) {
+      var named = key === "event" || key === "trait" || key === "account_trait";
+      out[key] = named && node[key] === from ? to : renamed(node[key], from, to);
+    });
+    return out;
+  }
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-replace-name]") : null;
+    if (!button) return;
+    var parsed;
+    try { parsed = JSON.parse(textarea.value); } catch (e) { return; }
+    var next = renamed(parsed, button.getAttribute("data-replace-name"), button.getAttribute("data-with"));
+    textarea.value = JSON.stringify(next, null, 2);
+    if (load()) changed();
+    else document.body.dispatchEvent(new CustomEvent("rule-change"));
+  });
+
   document.querySelectorAll("[data-js-only]").forEach(function (node) { node.hidden = false; });
   show("builder");
 })();

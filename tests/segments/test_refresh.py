@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from people.models import Event, Person
 from segments import refresh, services
-from segments.models import Segment, SegmentMembership, SegmentRefresh
-from segments.tasks import compute as compute_task
+from segments.models import Segment, SegmentComputeJob, SegmentRefresh
+from segments.tasks import refresh_workspace as refresh_task
 from tests.factories import WorkspaceFactory
 from tests.worker import redis_worker
 
@@ -110,23 +110,24 @@ def test_refresh_requests_are_debounced(db, django_capture_on_commit_callbacks):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_compute_task_runs_on_a_redis_worker():
+def test_refresh_task_runs_on_a_redis_worker_as_job_rows():
     workspace = WorkspaceFactory()
     seed(workspace)
     segment = services.segment_create(
         workspace=workspace, name="Signed up", kind="rule", definition={"event": "Signed Up"}
     )
     with redis_worker(queues="segments"):
-        compute_task.delay(segment_id=segment.pk)
-        compute_task.delay(segment_id=10**9)  # a deleted segment is skipped quietly
+        refresh_task.delay(workspace_id=workspace.pk)
         deadline = time.monotonic() + 20
         while (
             time.monotonic() < deadline
-            and not SegmentMembership.objects.filter(segment=segment).exists()
+            and not SegmentComputeJob.objects.filter(segment=segment, status="done").exists()
         ):
             time.sleep(0.1)
     segment.refresh_from_db()
     assert segment.size == 1 and segment.computed_at is not None
+    job = SegmentComputeJob.objects.get(segment=segment)
+    assert (job.status, job.progress, job.size) == ("done", 100, 1)
 
 
 def test_ingestion_requests_a_refresh_once_per_minute(

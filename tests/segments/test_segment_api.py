@@ -82,7 +82,7 @@ def test_preview_saves_nothing(api, data):
         format="json",
     )
     assert response.status_code == 200
-    assert response.json() == {"size": 2, "sample": ["a", "c"]}
+    assert response.json() == {"size": 2, "sample": ["a", "c"], "unknown": []}
     assert not Segment.objects.exists()
 
 
@@ -92,7 +92,7 @@ def test_preview_of_static_and_rfm(api, data):
         {"kind": "static", "definition": {"user_ids": ["a", "zz"]}},
         format="json",
     )
-    assert static.json() == {"size": 1, "sample": ["a"]}
+    assert static.json() == {"size": 1, "sample": ["a"], "unknown": []}
     rfm = api.post(
         "/api/v1/segments/preview",
         {"kind": "rfm", "definition": {"event": "Pricing Page Viewed"}, "as_of": AS_OF},

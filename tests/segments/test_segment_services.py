@@ -160,3 +160,28 @@ def test_backfilled_computes_are_recorded_at_their_own_date(workspace):
     assert list(
         SegmentSnapshot.objects.filter(segment=segment).values_list("computed_at", "size")
     ) == [(week_ago, 0), (AS_OF, 2)]
+
+
+def test_segment_save_queues_a_compute_job_for_computed_kinds_only(
+    db, django_capture_on_commit_callbacks
+):
+    workspace = WorkspaceFactory()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        saved = services.segment_save(
+            workspace=workspace, name="R", kind="rule", definition={"event": "Signed Up"}
+        )
+        listed = services.segment_save(
+            workspace=workspace, name="L", kind="static", definition={"user_ids": ["x"]}
+        )
+    assert saved.job is not None and saved.job.status == "queued"
+    assert listed.job is None and listed.segment.computed_at is not None
+    assert len(queued) == 1
+    again = services.segment_save(
+        workspace=workspace,
+        segment=saved.segment,
+        name="R2",
+        kind="rule",
+        definition={"event": "Signed Up"},
+    )
+    # Saving again while the first compute is queued joins it.
+    assert again.job == saved.job and again.segment.name == "R2"

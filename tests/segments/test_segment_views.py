@@ -158,16 +158,25 @@ def test_builder_offers_the_workspace_vocabulary_and_templates(browser, workspac
     assert initial["all"][1] == {"account_trait": "employees", "op": "gte", "value": 50}
 
 
-def test_builder_post_stores_the_exact_definition_and_computes(browser, workspace, stalled_people):
-    response = browser.post(
-        NEW,
-        {
-            "name": "Stalled evaluators",
-            "playbook": "Offer a demo call",
-            "definition_json": json.dumps(STALLED),
-        },
-    )
+def test_builder_post_stores_the_exact_definition_and_queues_its_compute(
+    browser, workspace, stalled_people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = browser.post(
+            NEW,
+            {
+                "name": "Stalled evaluators",
+                "playbook": "Offer a demo call",
+                "definition_json": json.dumps(STALLED),
+            },
+        )
     segment = Segment.objects.get(workspace=workspace)
+    # Saved at once; the compute is a job a worker runs, like the Recompute button's.
+    assert segment.size == 0 and segment.computed_at is None
+    job = SegmentComputeJob.objects.get(segment=segment)
+    assert job.status == "queued" and len(queued) == 1
+    queued[0]()  # the worker (eager in tests)
+    segment.refresh_from_db()
     assert response.status_code == 302
     assert response["Location"] == reverse("segments:detail", args=[segment.pk])
     assert segment.definition == STALLED
@@ -230,15 +239,18 @@ def test_preview_explains_an_invalid_definition(browser, workspace):
     assert "In condition 2, the value:" in body
 
 
-def test_edit_changes_the_definition_and_recomputes(browser, workspace, stalled_people):
+def test_edit_changes_the_definition_and_recomputes(
+    browser, workspace, stalled_people, django_capture_on_commit_callbacks
+):
     segment = services.segment_create(
         workspace=workspace, name="Viewers", kind="rule", definition={"event": "Nope"}
     )
     url = reverse("segments:edit", args=[segment.pk])
     assert browser.get(url).status_code == 200
-    response = browser.post(
-        url, {"name": "Viewers", "playbook": "Call", "definition_json": json.dumps(STALLED)}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            url, {"name": "Viewers", "playbook": "Call", "definition_json": json.dumps(STALLED)}
+        )
     segment.refresh_from_db()
     assert response.status_code == 302
     assert (segment.definition, segment.size, segment.playbook) == (STALLED, 1, "Call")
@@ -269,18 +281,21 @@ def test_rfm_preview_counts_every_purchaser_in_the_grid(browser, buyers):
     assert len(cells) == 25 and sum(c["count"] for c in cells) == 10
 
 
-def test_rfm_wizard_creates_scores_and_members_table(browser, workspace, buyers):
-    response = browser.post(
-        reverse("segments:new-rfm"),
-        {
-            "name": "Best buyers",
-            "event": "Order Completed",
-            "monetary_property": "amount",
-            "window_days": 365,
-            "bins": 5,
-            "include": ["Champions"],
-        },
-    )
+def test_rfm_wizard_creates_scores_and_members_table(
+    browser, workspace, buyers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("segments:new-rfm"),
+            {
+                "name": "Best buyers",
+                "event": "Order Completed",
+                "monetary_property": "amount",
+                "window_days": 365,
+                "bins": 5,
+                "include": ["Champions"],
+            },
+        )
     segment = Segment.objects.get(workspace=workspace, kind=SegmentKind.RFM)
     assert response.status_code == 302
     assert segment.definition["include"] == ["Champions"]
@@ -324,7 +339,9 @@ def cluster_post(**extra):
     return data | extra
 
 
-def test_cluster_wizard_computes_children_with_profiles_and_renames(browser, workspace):
+def test_cluster_wizard_computes_children_with_profiles_and_renames(
+    browser, workspace, django_capture_on_commit_callbacks
+):
     for n in range(12):
         person = PersonFactory(workspace=workspace, user_id=f"p{n}")
         if n < 6:
@@ -332,7 +349,8 @@ def test_cluster_wizard_computes_children_with_profiles_and_renames(browser, wor
             events(person, "Logged In", 1)
         else:
             events(person, "Logged In", 15)
-    response = browser.post(reverse("segments:new-cluster"), cluster_post())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(reverse("segments:new-cluster"), cluster_post())
     parent = Segment.objects.get(workspace=workspace, parent=None)
     assert response.status_code == 302
     assert parent.definition["k"] == 2 and len(parent.definition["features"]) == 2
@@ -548,3 +566,45 @@ def test_paths_in_words():
     assert error_words("definition: a condition must be a JSON object") == (
         "A condition must be a JSON object"
     )
+
+
+# --- names never received -------------------------------------------------------------------
+
+
+def test_preview_says_an_event_was_never_received_and_offers_the_closest(
+    browser, workspace, stalled_people
+):
+    events(stalled_people[0], "Session Start", 1)
+    definition = {
+        "all": [
+            {"event": "Session Started"},
+            {"event": "Pricing Page Viewed"},
+            {"trait": "plann", "op": "eq", "value": "pro"},
+        ]
+    }
+    stalled_people[0].traits = {"plan": "pro"}
+    stalled_people[0].save()
+    page = browser.post(PREVIEW, {"definition_json": json.dumps(definition)}).content.decode()
+    assert "No “Session Started” events in this workspace — did you mean" in page
+    assert 'data-replace-name="Session Started" data-with="Session Start"' in page
+    assert "No people with the trait “plann” in this workspace" in page
+    assert 'data-with="plan"' in page
+    assert "Pricing Page Viewed” events" not in page  # received: no hint
+
+
+def test_api_preview_lists_unknown_names(api, workspace, stalled_people):
+    response = api.post(
+        "/api/v1/segments/preview",
+        {"kind": "rule", "definition": {"event": "Pricing Page Viewd"}},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["unknown"] == [
+        {"kind": "event", "name": "Pricing Page Viewd", "closest": ["Pricing Page Viewed"]}
+    ]
+    known = api.post(
+        "/api/v1/segments/preview",
+        {"kind": "rule", "definition": {"event": "Pricing Page Viewed"}},
+        format="json",
+    )
+    assert known.json()["unknown"] == []
