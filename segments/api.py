@@ -33,9 +33,9 @@ from segments.serializers import (
     SegmentSerializer,
     SegmentUpdateSerializer,
 )
-from workspaces.csv_export import streaming_csv_response
 from workspaces.scoping import WorkspaceExemptAPIView, WorkspaceViewSet
 from workspaces.services import ServiceError
+from workspaces.spreadsheets import streaming_csv_response
 
 
 def _diff(diff: Any) -> dict[str, int]:

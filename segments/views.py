@@ -37,8 +37,8 @@ from segments.forms import (
 from segments.models import Segment, SegmentKind
 from segments.rules import describe
 from segments.rules.qualifying import explained_conditions
-from workspaces.csv_export import streaming_csv_response
 from workspaces.services import ServiceError
+from workspaces.spreadsheets import streaming_csv_response
 from workspaces.untrusted import loads_json, parse_id, text_problem
 from workspaces.web import WorkspaceRequest, member_required
 

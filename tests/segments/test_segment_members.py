@@ -16,7 +16,7 @@ from django.utils import timezone
 from segments import rfm, services
 from segments.models import Segment, SegmentKind, SegmentMembership
 from tests.factories import EventFactory, PersonFactory, SegmentFactory, WorkspaceFactory
-from workspaces.csv_export import escape_cell
+from workspaces.spreadsheets import spreadsheet_safe
 
 TIMES = "\u00d7"  # the multiplication sign the page writes
 PRICING = {"event": "Pricing Page Viewed", "value": {"gte": 3}, "within_days": 7}
@@ -188,8 +188,8 @@ def test_cluster_parent_lists_each_members_cluster(signed_in, workspace):
         ("", ""),
     ],
 )
-def test_escape_cell(cell, escaped):
-    assert escape_cell(cell) == escaped
+def test_spreadsheet_safe(cell, escaped):
+    assert spreadsheet_safe(cell) == escaped
 
 
 def read_csv(response) -> list[dict[str, str]]:
