@@ -94,12 +94,22 @@ class EventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Event
 
-    workspace = factory.SelfAttribute("person.workspace")
-    person = factory.SubFactory(PersonFactory)
+    # An event's person is in its workspace (a composite foreign key says so): given only
+    # a workspace, the person is made there; given only a person, the workspace is theirs.
+    workspace = None
+    person = None
     name = "Pricing Page Viewed"
     properties = factory.LazyFunction(dict)
     timestamp = factory.LazyFunction(lambda: datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
     message_id = factory.Sequence(lambda n: f"msg-{n}")
+
+    @classmethod
+    def _create(cls, model_class: type[Event], *args: Any, **kwargs: Any) -> Event:
+        if kwargs.get("person") is None:
+            workspace = kwargs.get("workspace")
+            kwargs["person"] = PersonFactory(**({"workspace": workspace} if workspace else {}))
+        kwargs["workspace"] = kwargs.get("workspace") or kwargs["person"].workspace
+        return super()._create(model_class, *args, **kwargs)
 
 
 class SegmentFactory(factory.django.DjangoModelFactory):
