@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from studies import exports, selectors, services
 from studies.models import InvitationStatus, Study
 from studies.serializers import (
+    AccountCoverageSerializer,
     InvitationCreatedSerializer,
     InvitationCreateSerializer,
     InvitationFilterSerializer,
@@ -196,6 +197,18 @@ class StudyViewSet(
         )
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(study)}"'
         return response
+
+    @extend_schema(
+        responses={200: AccountCoverageSerializer(many=True)},
+        description="Buying committees: the accounts with at least one completed interview "
+        "(paginated, most completed first), with the roles their respondents cover.",
+    )
+    @action(detail=True, methods=["get"], url_path="coverage", filter_backends=[])
+    def coverage(self, request: Request, pk: str | None = None) -> Response:
+        study = self.get_object()
+        page = self.paginate_queryset(selectors.coverage_accounts(study=study))
+        rows = selectors.coverage(study=study, accounts=page or [])
+        return self.get_paginated_response(AccountCoverageSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: QuestionRevisionSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="revisions")

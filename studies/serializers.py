@@ -323,3 +323,17 @@ class QuestionRevisionSerializer(serializers.ModelSerializer[QuestionRevision]):
         model = QuestionRevision
         fields = ["id", "question", "changes", "created_at"]
         read_only_fields = fields
+
+
+class AccountCoverageSerializer(serializers.Serializer[Any]):
+    account = serializers.IntegerField(source="account_id")
+    group_id = serializers.CharField(help_text="The account's id in `group` calls.")
+    name = serializers.CharField(help_text="The account's `name` trait, else its group id.")
+    invited = serializers.IntegerField(help_text="People of the account invited to the study.")
+    completed = serializers.IntegerField(help_text="Of them, those who completed (at least 1).")
+    roles = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Distinct roles of those who completed, read from the study's "
+        "`role_trait` (blank: `role`, else `title`), sorted.",
+    )
+    without_role = serializers.IntegerField(help_text="People who completed without a role trait.")
