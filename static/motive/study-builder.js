@@ -97,7 +97,7 @@
       }
       value.multiple = op.value === "in";
       value.querySelectorAll("optgroup").forEach(function (group) {
-        var mine = group.dataset.question === question.value;
+        var mine = group.dataset.forQuestion === question.value;
         group.hidden = group.disabled = !mine;
         if (!mine) Array.prototype.forEach.call(group.children, function (o) { o.selected = false; });
       });
