@@ -8,6 +8,9 @@ statements bring the open memberships in line:
 - members no longer in the set get `exited_at = now`;
 - people in the set without an open membership get a new row (`entered_at = now`).
 
+When the transaction commits, `segments.hooks.members_entered` tells the apps
+downstream who entered (by segment and `entered_at`, never a list of ids).
+
 Closed rows are never touched, so the table is the segment's full history. The
 partial unique index on open memberships (segment, person) makes a double entry
 impossible even if a caller forgets the lock.
@@ -25,6 +28,7 @@ from django.utils import timezone
 
 from people.bulk import insert_ignoring_conflicts
 from people.models import Person
+from segments.hooks import announce_entrants
 from segments.models import Segment, SegmentMembership
 
 MEMBERSHIP = SegmentMembership._meta.db_table
@@ -90,6 +94,12 @@ def apply_members(
         finally:
             _execute(f"DROP TABLE IF EXISTS {STAGE}", [])
         Segment.objects.filter(pk=segment.pk).update(size=size, computed_at=now)
+        announce_entrants(
+            workspace_id=segment.workspace_id,
+            segment_id=segment.pk,
+            entered_at=now,
+            entered=entered,
+        )
     segment.size, segment.computed_at = size, now
     return MembershipDiff(size=size, entered=entered, exited=exited)
 
@@ -149,5 +159,11 @@ def change_members(
         )
         size = len(current) - exited + len(joining)
         Segment.objects.filter(pk=segment.pk).update(size=size, computed_at=now)
+        announce_entrants(
+            workspace_id=segment.workspace_id,
+            segment_id=segment.pk,
+            entered_at=now,
+            entered=len(joining),
+        )
     segment.size, segment.computed_at = size, now
     return MembershipDiff(size=size, entered=len(joining), exited=exited)

@@ -10,6 +10,7 @@ from typing import Any, Final
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from segments.models import Segment
 from studies import targeting
 from studies.models import (
     Invitation,
@@ -39,6 +40,13 @@ def study_prefetches() -> list[Prefetch[Any, Any, Any]]:
 
 def study_get(*, workspace: Workspace, pk: int) -> Study | None:
     return study_list(workspace=workspace).filter(pk=pk).first()
+
+
+def studies_targeting(*, segment: Segment) -> QuerySet[Study]:
+    """The studies of the segment's workspace that target it, by title."""
+    return Study.objects.filter(
+        workspace_id=segment.workspace_id, targets__segment_id=segment.pk
+    ).order_by("title", "id")
 
 
 def study_segment_ids(*, study: Study) -> list[int]:

@@ -112,6 +112,9 @@ STUDY_FIELDS = [
     "moderator_tone",
     "invitation_expiry_days",
     "account_cap",
+    "listening_cap",
+    "listening_period_days",
+    "role_trait",
     "channel",
     "status",
     "sampling_seed",
@@ -188,6 +191,26 @@ class StudyWriteSerializer(serializers.Serializer[Any]):
         required=False,
         allow_null=True,
         help_text="Buying committees: at most this many people of one account.",
+    )
+    listening_cap = serializers.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        required=False,
+        help_text="Continuous studies: at most this many new segment entrants are invited "
+        "in any `listening_period_days` days (a rolling window; default 20).",
+    )
+    listening_period_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="The listening period in days (default 7).",
+    )
+    role_trait = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        required=False,
+        help_text="Buying committees: the person trait naming a person's role, for the "
+        "coverage view; blank reads `role`, else `title`.",
     )
     channel = serializers.ChoiceField(
         choices=channel_names(),
