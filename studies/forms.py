@@ -98,6 +98,17 @@ class StudySettingsForm(forms.Form):
         label="People per account",
         help_text="Buying committees: at most this many people of one account. Blank: no cap.",
     )
+    role_trait = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Role trait",
+        help_text='The person trait naming a role, for coverage. Blank: "role", else "title".',
+    )
+    listening_cap = forms.IntegerField(
+        label="Invite at most (new entrants)",
+        help_text="Continuous studies: newcomers to a target segment invited per period.",
+    )
+    listening_period_days = forms.IntegerField(label="Per period of (days)")
     language = forms.CharField(max_length=16, help_text='A language tag, e.g. "en" or "pt-BR".')
     consent_text = forms.CharField(
         required=False,
@@ -112,7 +123,14 @@ class StudySettingsForm(forms.Form):
     invitation_expiry_days = forms.IntegerField(label="Invitations expire after (days)")
     channel = forms.ChoiceField(label="Sending channel")
 
-    TEXT_FIELDS: Final = ("title", "objective", "language", "consent_text", "incentive_text")
+    TEXT_FIELDS: Final = (
+        "title",
+        "objective",
+        "language",
+        "consent_text",
+        "incentive_text",
+        "role_trait",
+    )
 
     def __init__(self, *args: Any, segments: Iterable[Segment], locked: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -157,6 +175,9 @@ def settings_initial(study: Study) -> dict[str, Any]:
         "quota_per_segment": study.quota_per_segment,
         "recontact_days": study.recontact_days,
         "account_cap": study.account_cap,
+        "role_trait": study.role_trait,
+        "listening_cap": study.listening_cap,
+        "listening_period_days": study.listening_period_days,
         "language": study.language,
         "consent_text": study.consent_text,
         "incentive_text": study.incentive_text,

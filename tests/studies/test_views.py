@@ -48,6 +48,9 @@ SETTINGS = {
     "quota_per_segment": "30",
     "recontact_days": "60",
     "account_cap": "",
+    "role_trait": "",
+    "listening_cap": "20",
+    "listening_period_days": "7",
     "language": "en",
     "consent_text": "We record your answers.",
     "incentive_text": "",
@@ -451,6 +454,33 @@ def test_a_settings_error_from_the_service_is_shown_beside_its_field(browser, dr
     assert "must be between 1 and 100,000" in html
     draft.refresh_from_db()
     assert draft.quota_per_segment == 30
+
+
+def test_listening_and_coverage_settings_are_saved(browser, draft):
+    data = builder_post(
+        [segment_of(draft)],
+        mode="continuous",
+        listening_cap="5",
+        listening_period_days="14",
+        role_trait="job_title",
+        account_cap="2",
+    )
+    assert browser.post(edit_url(draft), data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.mode, draft.listening_cap, draft.listening_period_days) == (
+        "continuous",
+        5,
+        14,
+    )
+    assert (draft.role_trait, draft.account_cap) == ("job_title", 2)
+
+
+def test_a_bad_role_trait_is_refused_beside_its_field(browser, draft):
+    response = browser.post(edit_url(draft), builder_post([segment_of(draft)], role_trait="a b"))
+    assert response.status_code == 400
+    assert b'id="id_role_trait-error"' in response.content
+    draft.refresh_from_db()
+    assert draft.role_trait == ""
 
 
 def test_typed_text_survives_an_invalid_post(browser, draft):
