@@ -180,11 +180,8 @@ def study_edit(request: WorkspaceRequest, study_id: int) -> HttpResponse:
     if request.method != "POST":
         form = StudySettingsForm(initial=settings_initial(study), **kwargs)
         editors = [editor_from_question(q) for q in study.questions.all()]
-        return _render(
-            request,
-            "studies/study_builder.html",
-            _builder_context(request, study, form, editors, []),
-        )
+        context = _builder_context(request, study, form, editors, [], _focus(request))
+        return _render(request, "studies/study_builder.html", context)
     form = StudySettingsForm(request.POST, initial=settings_initial(study), **kwargs)
     editors = editors_from_post(request.POST)
     if study.is_draft:
@@ -199,10 +196,19 @@ def study_edit(request: WorkspaceRequest, study_id: int) -> HttpResponse:
             _place(exc, form, editors, errors)
         else:
             messages.success(request, "Saved.")
-            anchor = f"#question-{focus}" if focus >= 0 else ""
-            return redirect(reverse("studies:edit", kwargs={"study_id": study.pk}) + anchor)
+            url = reverse("studies:edit", kwargs={"study_id": study.pk})
+            # The fragment scrolls a plain page; htmx never sees it, so `focus` says it too.
+            if focus >= 0:
+                url += f"?focus={focus}#question-{focus}"
+            return redirect(url)
     context = _builder_context(request, study, form, editors, errors, focus)
     return _render(request, "studies/study_builder.html", context, status=400)
+
+
+def _focus(request: WorkspaceRequest) -> int:
+    """The question to bring into view after a redirect (`?focus=2`), or -1."""
+    text = request.GET.get("focus", "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else -1
 
 
 def _place(

@@ -44,10 +44,15 @@ def question(page, index: int):
     return page.locator(f"#question-{index}")
 
 
+def swaps(page) -> int:
+    return int(page.evaluate("document.body.dataset.builderSwaps || 0"))
+
+
 def press(page, name: str) -> None:
-    """Click a builder button and wait for the page it posts to (PRG: a fresh page)."""
-    with page.expect_navigation():
-        page.get_by_role("button", name=name, exact=True).click()
+    """Click a builder button; htmx posts the form and swaps the builder back in."""
+    before = swaps(page)
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_function(f"Number(document.body.dataset.builderSwaps || 0) > {before}")
 
 
 def save(page) -> None:
@@ -103,7 +108,7 @@ def test_build_all_six_types_with_branching_and_launch(page, live_server):
     options(ranking, ["Price", "Speed", "Support"])
     question(page, 5).get_by_label("Question", exact=True).fill("Do you work in a team?")
     save(page)
-    assert page.get_by_role("status").first.inner_text() == "Saved."
+    assert page.locator("[data-builder-status]").inner_text() == "Saved."
 
     # Branching offers the earlier questions that can decide, with their values.
     team = question(page, 5)
@@ -175,6 +180,34 @@ def test_an_error_stands_beside_its_input_and_nothing_typed_is_lost(page, live_s
     # The summary links to the input.
     page.get_by_role("link", name="Question 1, option 2").click()
     assert page.evaluate("document.activeElement.id") in ("q-0-options-1", "")
+
+
+def test_drag_a_question_to_reorder(page, live_server):
+    workspace = WorkspaceFactory(name="Acme")
+    owner = MembershipFactory(workspace=workspace, role=Role.OWNER).user
+    stalled_segment(workspace, members=1)
+    log_in(page, live_server, owner.email)
+    page.goto(f"{live_server.url}/studies/new/")
+    page.get_by_label("Title").fill("Drag")
+    page.get_by_role("button", name="Create draft").click()
+    for label in ("Open-ended", "Scale", "Yes / no"):
+        press(page, label)
+    before = swaps(page)
+    # Tall enough that both cards are on screen: a drag cannot scroll.
+    page.set_viewport_size({"width": 1280, "height": 4000})
+    page.evaluate("window.scrollTo(0, 0)")
+    last = question(page, 2)
+    bottom = last.bounding_box()["height"] - 10
+    question(page, 0).locator("[data-drag-handle]").drag_to(
+        last, target_position={"x": 40, "y": bottom}
+    )
+    page.wait_for_function(f"Number(document.body.dataset.builderSwaps || 0) > {before}")
+    study = Study.objects.get(workspace=workspace)
+    assert list(study.questions.order_by("position").values_list("type", flat=True)) == [
+        "scale",
+        "yes_no",
+        "open_ended",
+    ]
 
 
 def test_builder_fits_a_phone(browser, live_server):

@@ -504,7 +504,7 @@ def test_add_a_question_of_each_type(browser, draft, qtype):
         edit_url(draft), builder_post([segment_of(draft)], action=f"add:{qtype}")
     )
     assert response.status_code == 302
-    assert response["Location"] == edit_url(draft) + "#question-0"
+    assert response["Location"] == edit_url(draft) + "?focus=0#question-0"
     added = draft.questions.get()
     assert (added.key, added.type) == ("q1", qtype)
 
