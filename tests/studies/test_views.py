@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from studies.models import Invitation, QuestionRevision, Study, StudyStatus
 from tests.factories import (
@@ -791,7 +791,20 @@ def test_study_page_shows_questions_read_only(browser, live):
 # --- isolation and methods ----------------------------------------------------------------------
 
 
-ROUTES = ["detail", "edit", "launch", "pause", "resume", "close", "delete"]
+def study_routes() -> list[str]:
+    """Every studies page that takes a study id: a new one is covered once routed."""
+    return [
+        pattern.name
+        for pattern in get_resolver("studies.urls").url_patterns
+        if "study_id" in pattern.pattern.regex.groupindex and pattern.name
+    ]
+
+
+ROUTES = study_routes()
+
+
+def test_the_isolation_walk_covers_the_study_pages():
+    assert {"detail", "edit", "launch", "pause", "resume", "close", "delete"} <= set(ROUTES)
 
 
 @pytest.mark.parametrize("name", ROUTES)
