@@ -188,13 +188,15 @@ def settings_initial(study: Study) -> dict[str, Any]:
 
 
 class NewStudyForm(forms.Form):
-    """The first step: what the study is for and whom it asks; the builder does the rest."""
+    """The first step: what the study is for and whom it asks; the builder does the rest.
+    The title may stay blank when a template or a drafted guide supplies one."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, required=False)
     objective = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The decision this study informs.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The decision this study informs. “Draft from the objective” writes "
+        "questions for it.",
     )
     segments = forms.TypedMultipleChoiceField(
         coerce=int,

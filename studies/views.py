@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from segments import selectors as segment_selectors
 from segments.models import Segment
-from studies import channels, selectors, services
+from studies import channels, guides, selectors, services
 from studies.forms import (
     OP_LABELS,
     NewStudyForm,
@@ -100,39 +100,69 @@ def study_list(request: WorkspaceRequest) -> HttpResponse:
 # --- a new study -----------------------------------------------------------------------
 
 
-def _templates() -> list[tuple[str, str]]:
-    """Question guides to start from: (key, title)."""
-    return []
+def _template_choices() -> list[tuple[str, str]]:
+    return [(t.key, f"{t.title}: {t.summary}") for t in guides.template_list()]
 
 
-def _template_questions(key: str) -> list[dict[str, Any]]:
-    return []
+def _start(request: WorkspaceRequest, data: dict[str, Any], draft: bool) -> tuple[Study, str]:
+    """Create the draft study the first step describes: blank, from a template, or with
+    a guide drafted from the objective (the model's, else the best template, saying
+    why). Returns the study and what to tell the researcher."""
+    title, objective = data["title"].strip(), data["objective"].strip()
+    segment_ids = list(data["segments"])
+    questions: list[dict[str, Any]] = []
+    said = "Draft created. Add its questions, then launch it."
+    if draft:
+        segments = guides.draft_segments(workspace=request.workspace, segment_ids=segment_ids)
+        guide = guides.draft_guide(objective=objective, segments=segments)
+        title, questions = title or guide.title, guide.questions
+        said = (
+            "Questions drafted by the language model from the objective: edit them freely."
+            if guide.source == "model"
+            else f"Started from the template “{guide.title}”, because {guide.reason}."
+        )
+    elif data["template"]:
+        template = guides.template_get(data["template"])
+        if template is not None:
+            title, objective = title or template.title, objective or template.objective
+            questions = template.guide()
+            said = f"Started from the template “{template.title}”: edit it freely."
+    study = services.study_create(
+        workspace=request.workspace,
+        title=title,
+        objective=objective,
+        segments=segment_ids,
+        questions=questions,
+    )
+    return study, said
 
 
 @require_http_methods(["GET", "POST"])
 @member_required(write=True)
 def study_new(request: WorkspaceRequest) -> HttpResponse:
-    """Title, objective, segments and a starting guide; then the builder."""
+    """What the study is for, whom it asks, and how to start: blank, a template, or a
+    guide drafted from the objective; then the builder."""
     status = 200
     segment_id = parse_id(request.GET.get("segment"))
     chosen = [segment_id] if segment_id is not None else []
-    kwargs: dict[str, Any] = {"segments": _segments(request, chosen), "templates": _templates()}
+    kwargs: dict[str, Any] = {
+        "segments": _segments(request, chosen),
+        "templates": _template_choices(),
+    }
     if request.method == "POST":
         form = NewStudyForm(request.POST, **kwargs)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                study = services.study_create(
-                    workspace=request.workspace,
-                    title=data["title"],
-                    objective=data["objective"],
-                    segments=list(data["segments"]),
-                    questions=_template_questions(data["template"]),
-                )
+                study, said = _start(request, form.cleaned_data, "draft" in request.POST)
             except ServiceError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                name = (exc.field or "").split("[", 1)[0]
+                words = exc.message.split(": ", 1)[-1] if exc.message.startswith(name) else ""
+                if name in form.fields:
+                    form.add_error(name, words or exc.message)
+                else:
+                    form.add_error(None, exc.message)
             else:
-                messages.success(request, "Draft created. Add its questions, then launch it.")
+                messages.success(request, said)
                 return redirect("studies:edit", study_id=study.pk)
         status = 400
     else:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.urls import get_resolver, reverse
 
+from studies import guides
 from studies.models import Invitation, QuestionRevision, Study, StudyStatus
 from tests.factories import (
     InvitationFactory,
@@ -21,6 +22,8 @@ from tests.factories import (
     StudySegmentFactory,
     WorkspaceFactory,
 )
+from tests.llm.fake_openai import Reply
+from tests.studies.test_guides import MODEL_GUIDE
 from workspaces.models import Role
 
 LIST = reverse("studies:list")
@@ -172,6 +175,56 @@ def test_new_study_without_a_title_shows_the_error_beside_it(browser, workspace)
     response = browser.post(NEW, {"title": "", "objective": "x"})
     assert response.status_code == 400
     assert 'class="field field-error"' in response.content.decode()
+    assert not Study.objects.filter(workspace=workspace).exists()
+
+
+def test_new_study_from_a_template_fills_objective_and_guide(browser, workspace):
+    response = browser.post(NEW, {"title": "", "objective": "", "template": "why-downgrade"})
+    study = Study.objects.get(workspace=workspace)
+    assert response.status_code == 302
+    assert study.title == guides.DOWNGRADE.title
+    assert study.objective == guides.DOWNGRADE.objective
+    assert [q.key for q in study.questions.order_by("position")] == [
+        q["key"] for q in guides.DOWNGRADE.questions
+    ]
+
+
+def test_the_template_picker_lists_the_catalog(browser):
+    html = browser.get(NEW).content.decode()
+    for template in guides.template_list():
+        assert f'value="{template.key}"' in html
+
+
+def test_draft_from_objective_without_a_model_uses_the_best_template_and_says_so(
+    browser, workspace
+):
+    segment = SegmentFactory(workspace=workspace, name="Downgraders")
+    data = {"title": "", "objective": "Why do customers downgrade their plan?"}
+    response = browser.post(NEW, data | {"segments": [segment.pk], "draft": "1"}, follow=True)
+    study = Study.objects.get(workspace=workspace)
+    assert study.title == guides.DOWNGRADE.title
+    assert study.objective == data["objective"]
+    assert [q.key for q in study.questions.order_by("position")] == [
+        q["key"] for q in guides.DOWNGRADE.questions
+    ]
+    assert "because no language model is configured" in response.content.decode()
+
+
+def test_draft_from_objective_with_a_model_uses_its_guide(browser, workspace, llm_online):
+    llm_online.script(Reply.json(MODEL_GUIDE))
+    data = {"title": "My title", "objective": "Decide how to rescue stalled trials", "draft": "1"}
+    response = browser.post(NEW, data, follow=True)
+    study = Study.objects.get(workspace=workspace)
+    assert study.title == "My title"
+    assert [q.key for q in study.questions.order_by("position")] == ["moment", "plan", "why_pro"]
+    assert "drafted by the language model" in response.content.decode()
+    assert len(llm_online.received) == 1
+
+
+def test_draft_from_objective_needs_an_objective(browser, workspace):
+    response = browser.post(NEW, {"title": "T", "objective": "", "draft": "1"})
+    assert response.status_code == 400
+    assert "describe the decision" in response.content.decode()
     assert not Study.objects.filter(workspace=workspace).exists()
 
 
