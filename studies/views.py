@@ -370,6 +370,22 @@ def study_delete(request: WorkspaceRequest, study_id: int) -> HttpResponse:
 # --- the study page ------------------------------------------------------------------------
 
 
+COVERAGE_ROWS = 50
+
+
+def _coverage_context(study: Study) -> dict[str, Any]:
+    """Buying committees: accounts with a completed interview and the roles covered,
+    shown when the study caps people per account or names a role trait."""
+    if study.account_cap is None and not study.role_trait:
+        return {"coverage": None}
+    accounts = selectors.coverage_accounts(study=study)
+    return {
+        "coverage": selectors.coverage(study=study, accounts=list(accounts[:COVERAGE_ROWS])),
+        "coverage_total": accounts.count(),
+        "role_trait": study.role_trait or " or ".join(selectors.DEFAULT_ROLE_TRAITS),
+    }
+
+
 @require_http_methods(["GET"])
 @member_required()
 def study_detail(request: WorkspaceRequest, study_id: int) -> HttpResponse:
@@ -384,6 +400,7 @@ def study_detail(request: WorkspaceRequest, study_id: int) -> HttpResponse:
     context = {
         "study": study,
         "progress": progress,
+        **_coverage_context(study),
         "page": page,
         "questions": [editor_from_question(q) for q in study.questions.all()],
         "op_labels": OP_LABELS,

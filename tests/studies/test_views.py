@@ -11,6 +11,7 @@ from django.urls import get_resolver, reverse
 from studies import guides
 from studies.models import Invitation, QuestionRevision, Study, StudyStatus
 from tests.factories import (
+    AccountFactory,
     InvitationFactory,
     MembershipFactory,
     OptOutFactory,
@@ -821,6 +822,25 @@ def test_study_page_shows_progress_per_segment_and_invitations(browser, workspac
     assert "n=4" in progress
     assert reverse("studies:invitations-csv", kwargs={"study_id": study.pk}) in html
     assert html.count("<tr>") >= 6
+
+
+def test_study_page_shows_coverage_when_a_role_trait_is_set(browser, workspace):
+    study = StudyFactory(workspace=workspace, status=StudyStatus.LIVE, role_trait="job")
+    acme = AccountFactory(workspace=workspace, group_id="acme", traits={"name": "Acme Inc"})
+    for job, status in (("CFO", "completed"), ("Engineer", "completed"), ("CEO", "sent")):
+        person = PersonFactory(workspace=workspace, account=acme, traits={"job": job})
+        InvitationFactory(study=study, person=person, status=status)
+    html = browser.get(detail_url(study)).content.decode()
+    table = html.split('data-testid="coverage"')[1].split("</table>")[0]
+    assert "Acme Inc" in table
+    assert "CFO, Engineer" in table
+    assert "CEO" not in table
+    assert "1 account covered" in html
+
+
+def test_study_page_has_no_coverage_without_cap_or_role_trait(browser, workspace):
+    study = StudyFactory(workspace=workspace, status=StudyStatus.LIVE)
+    assert "Buying committee coverage" not in browser.get(detail_url(study)).content.decode()
 
 
 def test_invitations_are_paginated(browser, workspace):
