@@ -34,7 +34,7 @@ from studies.forms import (
     raw_questions,
     settings_initial,
 )
-from studies.models import Study, StudyStatus
+from studies.models import InvitationStatus, Study, StudyStatus
 from studies.question_types import QuestionType
 from workspaces.services import ServiceError
 from workspaces.untrusted import MAX_ID, parse_id
@@ -395,13 +395,24 @@ def study_detail(request: WorkspaceRequest, study_id: int) -> HttpResponse:
         {"segment": names.get(p.segment_id), "progress": p}
         for p in selectors.study_progress(study=study)
     ]
-    invitations = selectors.invitation_list(study=study).select_related("segment")
+    status = request.GET.get("status", "")
+    status = status if status in InvitationStatus.values else ""
+    segment_id = parse_id(request.GET.get("segment"))
+    if segment_id not in selectors.study_segment_ids(study=study):
+        segment_id = None
+    invitations = selectors.invitation_list(
+        study=study, status=status or None, segment_id=segment_id
+    ).select_related("segment")
     page = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "study": study,
         "progress": progress,
         **_coverage_context(study),
         "page": page,
+        "filter_status": status,
+        "filter_segment": segment_id,
+        "statuses": InvitationStatus.choices,
+        "filtered": bool(status or segment_id),
         "questions": [editor_from_question(q) for q in study.questions.all()],
         "op_labels": OP_LABELS,
         "can_write": _can_write(request),

@@ -121,9 +121,17 @@
     target.focus({ preventScroll: true });
   }
 
+  // A new type needs its own editor: save at once to get it.
+  function initTypes(form) {
+    each(form.querySelectorAll("[data-type-select]"), function (select) {
+      select.addEventListener("change", function () { submit(form); });
+    });
+  }
+
   function init(form) {
     if (form.dataset.enhanced) return;
     form.dataset.enhanced = "true";
+    initTypes(form);
     initDrag(form);
     initOptions(form);
     initBranching(form);

@@ -192,6 +192,13 @@ def test_drag_a_question_to_reorder(page, live_server):
     page.get_by_role("button", name="Create draft").click()
     for label in ("Open-ended", "Scale", "Yes / no"):
         press(page, label)
+    # Choosing another type saves at once and brings that type's editor.
+    before = swaps(page)
+    question(page, 2).get_by_label("Type").select_option(label="Ranking")
+    page.wait_for_function(f"Number(document.body.dataset.builderSwaps || 0) > {before}")
+    assert question(page, 2).get_by_label("Option 1", exact=True).input_value() == "Option 1"
+    question(page, 2).get_by_label("Type").select_option(label="Yes / no")
+    page.wait_for_function(f"Number(document.body.dataset.builderSwaps || 0) > {before + 1}")
     before = swaps(page)
     # Tall enough that both cards are on screen: a drag cannot scroll.
     page.set_viewport_size({"width": 1280, "height": 4000})

@@ -843,6 +843,40 @@ def test_study_page_has_no_coverage_without_cap_or_role_trait(browser, workspace
     assert "Buying committee coverage" not in browser.get(detail_url(study)).content.decode()
 
 
+@pytest.fixture
+def two_segment_study(workspace):
+    study = StudyFactory(workspace=workspace, status=StudyStatus.LIVE)
+    first = SegmentFactory(workspace=workspace, name="First")
+    second = SegmentFactory(workspace=workspace, name="Second")
+    StudySegmentFactory(study=study, segment=first, position=0)
+    StudySegmentFactory(study=study, segment=second, position=1)
+    InvitationFactory(study=study, segment=first, status="completed", person__user_id="done_1")
+    InvitationFactory(study=study, segment=first, status="sent", person__user_id="sent_1")
+    InvitationFactory(study=study, segment=second, status="sent", person__user_id="sent_2")
+    return study, first, second
+
+
+def invited_users(html: str) -> list[str]:
+    table = html.split('data-testid="invitations"')[1].split("</table>")[0]
+    return [cell.split("<")[0] for cell in table.split('/">')[1:]]
+
+
+def test_invitations_filter_by_status_and_segment(browser, two_segment_study):
+    study, _first, second = two_segment_study
+    html = browser.get(detail_url(study) + "?status=sent").content.decode()
+    assert invited_users(html) == ["sent_1", "sent_2"]
+    assert "2 invitations match" in html
+    html = browser.get(detail_url(study) + f"?status=sent&segment={second.pk}").content.decode()
+    assert invited_users(html) == ["sent_2"]
+
+
+@pytest.mark.parametrize("query", ["?status=bogus", "?segment=99999999", "?segment=%C2%B2"])
+def test_unknown_filters_are_ignored(browser, two_segment_study, query):
+    study, _first, _second = two_segment_study
+    html = browser.get(detail_url(study) + query).content.decode()
+    assert invited_users(html) == ["done_1", "sent_1", "sent_2"]
+
+
 def test_invitations_are_paginated(browser, workspace):
     study = StudyFactory(workspace=workspace, status=StudyStatus.LIVE)
     for _ in range(51):
