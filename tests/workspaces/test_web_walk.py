@@ -2,7 +2,7 @@
 
 Written over the URL configuration and the forms the pages render, so a new view or
 form field is covered as soon as it is routed and shown. For each route of the
-workspaces, segments and people views (and the invitation views of studies), a logged-in
+workspaces, segments, people and studies views, a logged-in
 owner sends:
 
 - to a page answering GET: query strings whose every known key (the page's search
@@ -31,13 +31,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
+from studies import services as study_services
 from tests import hostile
 from tests.factories import (
+    DESIGN_QUESTIONS,
     AccountFactory,
     PersonFactory,
     SegmentFactory,
-    StudyFactory,
     make_api_key,
+    segment_with_member,
 )
 from tests.workspaces.test_tenant_isolation import kwarg_names
 from workspaces import services
@@ -48,6 +50,7 @@ WEB_VIEW_MODULES = {
     "segments.views",
     "people.views",
     "studies.invitation_views",
+    "studies.views",
 }
 
 FORM_VALUES = [*hostile.TEXT_VALUES, *hostile.JSON_TEXT_VALUES]
@@ -60,6 +63,17 @@ def _invite_id(workspace: Workspace, user: Any) -> int:
     return invite.pk
 
 
+def _draft_study_id(workspace: Workspace, user: Any) -> int:
+    """A draft with a target segment and every question type, branching included, so
+    the builder renders (and the walk posts) every kind of question input."""
+    segment = segment_with_member(workspace)
+    questions = [{**q, "prompt": q.get("prompt", "Tell us")} for q in DESIGN_QUESTIONS]
+    study = study_services.study_create(
+        workspace=workspace, title="Walk", segments=[segment.pk], questions=questions
+    )
+    return study.pk
+
+
 # A builder per URL parameter name: a real object of the walked workspace.
 PATH_OBJECTS: dict[str, Callable[[Workspace, Any], object]] = {
     "segment_id": lambda ws, user: SegmentFactory(workspace=ws).pk,
@@ -68,7 +82,7 @@ PATH_OBJECTS: dict[str, Callable[[Workspace, Any], object]] = {
     "person_id": lambda ws, user: PersonFactory(workspace=ws).pk,
     "account_id": lambda ws, user: AccountFactory(workspace=ws).pk,
     "token": lambda ws, user: "not-a-token",
-    "study_id": lambda ws, user: StudyFactory(workspace=ws).pk,
+    "study_id": _draft_study_id,
 }
 
 
@@ -93,6 +107,7 @@ def test_the_walk_covers_the_known_pages():
     names = {name for _, name in web_routes()}
     assert {"workspace-switch", "segments:new", "segments:preview", "people:list"} <= names
     assert {"studies:opt-out", "studies:invitations-csv"} <= names
+    assert {"studies:new", "studies:edit", "studies:launch", "studies:close"} <= names
 
 
 # --- reading the rendered forms ----------------------------------------------------------
