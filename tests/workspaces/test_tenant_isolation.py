@@ -3,8 +3,9 @@
 Written over the URL configuration, so each new endpoint is covered as soon as
 it is routed, with each of the methods it answers (a viewset's actions, a view's
 handlers: `compute`, `webhook-secret`, `preview`, ingestion, not only GET), and with
-keys of both scopes; every row of the first workspace is compared before and after. A model served by the API needs a builder in
-tests/factories.WORKSPACE_FACTORIES, or this test fails and says so.
+keys of both scopes; every row of the first workspace is compared before and
+after. A model served by the API needs a builder in tests/factories.WORKSPACE_FACTORIES,
+or this test fails and says so.
 """
 
 from __future__ import annotations
