@@ -176,6 +176,36 @@ def test_traits_in_one_batch_apply_in_time_order_not_arrival_order(client):
     assert Person.objects.get(user_id="u_1").traits == {"plan": "enterprise"}
 
 
+def group(message_id: str, group_id: str, ts: str, **traits):
+    return {
+        "type": "group",
+        "userId": "u_1",
+        "groupId": group_id,
+        "traits": traits,
+        "timestamp": ts,
+        "messageId": message_id,
+    }
+
+
+def test_group_calls_in_one_batch_apply_in_time_order_not_arrival_order(client, workspace):
+    # Arrival order: newest first, oldest last. The person ends in the newer call's account,
+    # and an account's traits keep the newer call's values.
+    response = post_batch(
+        client,
+        [
+            group("g-1", "beta", "2026-11-03T00:00:00Z", employees=80),
+            group("g-2", "beta", "2026-11-02T00:00:00Z", employees=50, name="Beta"),
+            group("g-3", "alpha", "2026-11-01T00:00:00Z", employees=10),
+        ],
+    )
+
+    assert response.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
+    beta = Account.objects.get(workspace=workspace, group_id="beta")
+    assert Person.objects.get(user_id="u_1").account_id == beta.pk
+    assert beta.traits == {"employees": 80, "name": "Beta"}
+    assert Account.objects.get(workspace=workspace, group_id="alpha").traits == {"employees": 10}
+
+
 def test_anonymous_events_merge_into_the_identified_person(client, workspace):
     post_batch(
         client,
