@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from people.ingestion.validation import MAX_ITEM_BYTES
 from people.models import Account, Event, Person, PersonAlias
 from tests.conftest import bearer_client
 from tests.factories import EventFactory, PersonFactory, WorkspaceFactory, make_api_key
@@ -546,6 +547,31 @@ def test_single_item_over_32_kb_is_413(client):
     )
     assert response.status_code == 413
     assert counts() == (0, 0, 0, 0)
+
+
+def item_of_size(message_id: str, size: int) -> dict:
+    """A track call whose compact JSON is exactly `size` bytes (the pad is ASCII)."""
+    item = track(message_id, properties={"pad": ""})
+    item["properties"]["pad"] = "x" * (size - len(compact(item)))
+    assert len(compact(item)) == size
+    return item
+
+
+def compact(value) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("size,status", [(MAX_ITEM_BYTES, 200), (MAX_ITEM_BYTES + 1, 413)])
+def test_an_item_of_exactly_32_kb_is_accepted_and_one_byte_more_refused(client, size, status):
+    batch = compact({"batch": [track("m-0"), item_of_size("m-1", size)]})
+    single = compact(item_of_size("m-2", size))
+
+    in_batch = client.post(BATCH, batch, content_type="application/json")
+    alone = client.post("/api/v1/ingest/track", single, content_type="application/json")
+
+    assert (in_batch.status_code, alone.status_code) == (status, status)
+    stored = set(Event.objects.values_list("message_id", flat=True))
+    assert stored == ({"m-0", "m-1", "m-2"} if status == 200 else set())
 
 
 def test_declared_content_length_over_the_limit_is_413_before_reading(client):
