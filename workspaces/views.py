@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from workspaces import selectors, services
+from workspaces import selectors, services, signin_throttle
 from workspaces.forms import (
     AcceptInviteForm,
     ApiKeyForm,
@@ -156,10 +160,18 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
 
 
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """Join through an emailed link: logged-in users accept; newcomers set a password."""
+    """Join through an emailed link: the invited person accepts; newcomers set a password.
+
+    Someone signed in under another email is told to sign out first: the link
+    was sent to one address, and forwarding it must not let another account in."""
     invite = services.member_invite_find(token=token)
     if invite is None:
         return render(request, "workspaces/invite_invalid.html", status=404)
+    if request.user.is_authenticated and not services.invite_is_for(
+        invite=invite,
+        user=request.user,  # type: ignore[arg-type]
+    ):
+        return render(request, "workspaces/invite_other_user.html", {"invite": invite}, status=403)
     existing = User.objects.filter(email__iexact=invite.email).first()
     form = AcceptInviteForm(request.POST or None)
     if request.method == "POST":
@@ -172,7 +184,11 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
             )
             login(request, user, backend="workspaces.auth_backends.EmailBackend")
         if user is not None:
-            membership = services.member_invite_accept(token=token, user=user)  # type: ignore[arg-type]
+            try:
+                membership = services.member_invite_accept(token=token, user=user)
+            except services.ServiceError as exc:
+                messages.error(request, exc.message)
+                return redirect("home")
             request.session[selectors.SESSION_WORKSPACE_KEY] = membership.workspace_id
             messages.success(request, f"Welcome to {invite.workspace.name}.")
             return redirect("home")
@@ -181,3 +197,39 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         "workspaces/invite_accept.html",
         {"invite": invite, "form": form, "existing_user": existing},
     )
+
+
+class SignInView(LoginView):
+    """Django's login, throttled per account and per client (workspaces/signin_throttle.py).
+
+    While a wait is due the credentials are not even checked, and the answer is
+    the same whether or not the account exists: 429 with a plain message."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        email = str(request.POST.get("username", ""))
+        wait = signin_throttle.wait_seconds(
+            email=email, address=signin_throttle.client_address(request)
+        )
+        if wait:
+            form = self.get_form_class()(request, initial={"username": email})
+            context = self.get_context_data(form=form, wait_seconds=wait)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        signin_throttle.record_success(
+            email=str(form.cleaned_data.get("username", "")),
+            address=signin_throttle.client_address(self.request),
+        )
+        return super().form_valid(form)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        signin_throttle.record_failure(
+            email=str(self.request.POST.get("username", "")),
+            address=signin_throttle.client_address(self.request),
+        )
+        return super().form_invalid(form)
