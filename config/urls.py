@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from workspaces.views import SignInView
 from workspaces.views_errors import bad_request, not_found, server_error
+from workspaces.web import post_only
 
 api_v1: list[URLPattern | URLResolver] = [
     # First: the ingestion endpoints take most requests, and URL resolution is in order.
@@ -21,7 +22,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("people.sdk_urls")),
     path("login/", SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Logging out is a POST; a GET (a typed or bookmarked /logout/) goes home instead of a 405.
+    path("logout/", post_only("home")(auth_views.LogoutView.as_view()), name="logout"),
     path("", include("workspaces.urls")),
     path("", include("people.urls")),
     path("", include("segments.urls")),

@@ -230,3 +230,11 @@ def test_the_currency_is_a_workspace_setting(owner_client, workspace):
     assert refused.status_code == 400
     workspace.refresh_from_db()
     assert workspace.currency == "JPY"
+
+
+def test_a_get_of_logout_goes_home_and_keeps_the_session(owner_client):
+    response = owner_client.get("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert owner_client.get("/settings/").status_code == 200
+    assert owner_client.post("/logout/").status_code == 302
+    assert owner_client.get("/settings/").status_code == 302
