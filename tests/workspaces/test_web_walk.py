@@ -57,7 +57,7 @@ FORM_VALUES = [*hostile.TEXT_VALUES, *hostile.JSON_TEXT_VALUES]
 
 
 def _invite_id(workspace: Workspace, user: Any) -> int:
-    invite, _token = services.member_invite(
+    invite = services.member_invite(
         workspace=workspace, email="walk@example.com", role=Role.RESEARCHER, invited_by=user
     )
     return invite.pk
