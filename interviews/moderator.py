@@ -395,6 +395,13 @@ def _words_of(text: str) -> list[str]:
     return re.findall(r"\S+", text)
 
 
+# A moderator never asks for secrets or payment details, whatever an answer says.
+_SENSITIVE_RE: Final = re.compile(
+    r"password|passwort|passcode|\bpin\b|credit card|kreditkarte|card number|"
+    r"kartennummer|\biban\b|bank account|bankverbindung|social security|api key|"
+    r"one-time code|verification code|bestätigungscode",
+    re.IGNORECASE,
+)
 _EN_MARKERS: Final = frozenset(
     _words_of(
         """
@@ -435,6 +442,8 @@ def check_followup(followup: str, language: str) -> str:
     marks = text.count("?") + text.count("\uff1f")
     if marks != 1 or not text.endswith(("?", "\uff1f")):
         return "not exactly one question" if marks != 1 else "does not end with its question"
+    if _SENSITIVE_RE.search(text):
+        return "asks for secrets or payment details"
     if _PRAISE_RE.search(text):
         return "praises or judges the answer"
     if not _in_language(text, language):

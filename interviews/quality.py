@@ -30,13 +30,18 @@ from typing import Any, Final
 _WORD_RE: Final = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 _LINK_RE: Final = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S*", re.IGNORECASE)
 _NUMBER_RE: Final = re.compile(r"\d")
-# How often or how much, in words: as concrete as a number.
+# How often, how much or when, in words: as concrete as a number.
 _FREQUENCY_RE: Final = re.compile(
     r"\b(?:every (?:day|week|month|morning|evening|time)|daily|weekly|monthly|"
     r"once a|twice a|(?:one|two|three|four|five|six|ten|a few) "
     r"(?:times|days|weeks|months|years|hours|minutes)|"
     r"jeden (?:tag|morgen|abend|monat)|jede woche|täglich|wöchentlich|monatlich|einmal|zweimal|"
-    r"(?:zwei|drei|vier|fünf|zehn) (?:mal|tage|wochen|monate|jahre|stunden|minuten))\b",
+    r"(?:zwei|drei|vier|fünf|zehn) (?:mal|tage|wochen|monate|jahre|stunden|minuten)|"
+    # A named day or month dates what happened.
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"april|june|july|august|september|october|november|december|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|januar|februar|märz|"
+    r"juni|juli|oktober|dezember)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END_RE: Final = re.compile(r"[.!?;:]\s*$")
@@ -159,6 +164,17 @@ _COMPARISON_RE: Final = re.compile(
     re.IGNORECASE,
 )
 
+# An answer that talks to the moderator instead of answering ("ignore all previous
+# instructions"): prompt injection, treated as no answer.
+_INSTRUCTION_RE: Final = re.compile(
+    r"\b(?:ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|"
+    r"disregard (?:all|any|the|your|previous)|system prompt|your (?:instructions|rules)|"
+    r"you are now|act as|pretend (?:to be|you are)|developer mode|debug mode|jailbreak|"
+    r"ignoriere (?:alle|die|deine|vorherige)|vergiss (?:alle|deine)|systemprompt|"
+    r"deine anweisungen|du bist jetzt)\b",
+    re.IGNORECASE,
+)
+
 # A text answer judged below this says too little to stand on its own.
 INFORMATIVE: Final = 0.45
 
@@ -189,7 +205,12 @@ def signals(text: str, language: str = "en") -> TextSignals:
     content = [w for w in words if _is_content(w)]
     normalised = clean.lower().strip(" .!?,;:-\u2013…")
     vague = tuple(m.group() for m in _VAGUE_RE.finditer(clean))
-    evasive = normalised in _EVASION_PHRASES or not (content or vague)
+    # Instructions addressed to the moderator answer nothing that was asked.
+    evasive = (
+        normalised in _EVASION_PHRASES
+        or not (content or vague)
+        or bool(_INSTRUCTION_RE.search(clean))
+    )
     reason_match = _CAUSAL_RE.search(clean)
     reason_phrase = ""
     concrete_reason = False
@@ -236,7 +257,7 @@ def _scored(found: TextSignals) -> TextSignals:
         return _with_score(found, 0.0)
     score = min(found.content_words, 8) / 8 * 0.45
     score += 0.15 if found.has_number else 0.0
-    score += min(found.named_things, 2) * 0.08
+    score += min(found.named_things, 2) * 0.12
     score += 0.3 if found.concrete_reason else (0.05 if found.has_reason else 0.0)
     score += 0.3 if found.has_example else 0.0
     score += 0.15 if found.has_comparison else 0.0
