@@ -144,8 +144,8 @@ _TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "reason": 'You said "{quote}". Can you describe a specific time when that happened?',
         "short": 'You said "{quote}". Can you tell me more about that?',
         "again": "Could you walk me through the last time this came up, step by step?",
-        "scale_up": "You chose {value}. What would need to change for you to give it a {next}?",
-        "scale_top": "You chose {value}. What makes it a {value} for you?",
+        "scale_up": "You chose {value}. What would need to change for you to rate it {next}?",
+        "scale_top": "You chose {value}. What makes you rate it {value}?",
         "choice": 'You chose "{option}". What drove that choice?',
         "choices": 'You chose "{option}" and {more} more. What drove those choices?',
         "ranking": 'You put "{option}" first. What made it come out on top?',
@@ -162,7 +162,7 @@ _TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "again": "Könnten Sie Schritt für Schritt erzählen, wie es beim letzten Mal war?",
         "scale_up": "Sie haben {value} gewählt. Was müsste sich ändern, damit Sie {next} "
         "geben würden?",
-        "scale_top": "Sie haben {value} gewählt. Was macht es für Sie zu einer {value}?",
+        "scale_top": "Sie haben {value} gewählt. Was bringt Sie dazu, {value} zu geben?",
         "choice": 'Sie haben „{option}" gewählt. Was hat Ihre Wahl bestimmt?',
         "choices": 'Sie haben „{option}" und {more} weitere gewählt. Was hat Ihre Wahl bestimmt?',
         "ranking": 'Sie haben „{option}" an die erste Stelle gesetzt. Was gab den Ausschlag?',
@@ -182,6 +182,7 @@ _DU: Final = (
     ("Sie haben", "Du hast"),
     ("damit Sie", "damit du"),
     ("für Sie", "für dich"),
+    ("bringt Sie", "bringt dich"),
     ("Ihre Wahl", "deine Wahl"),
     ("geben würden", "geben würdest"),
 )
@@ -204,6 +205,14 @@ def offline_decision(context: ProbeContext) -> ProbeDecision:
         )
     situation, quote = _situation(found, latest, first_turn)
     followup = _render(language, context.tone, situation, quote=quote)
+    asked = {" ".join(exchange.asked.split()) for exchange in context.exchanges}
+    if followup in asked:
+        situation, followup = "again", _render(language, context.tone, "again")
+    if followup in asked:
+        # Asking the same thing twice helps nobody; move on.
+        return ProbeDecision(
+            probe=False, followup="", reason="no new follow-up to ask", moderator="offline"
+        )
     return ProbeDecision(
         probe=True, followup=followup, reason=_SITUATION_REASONS[situation], moderator="offline"
     )
@@ -395,6 +404,17 @@ def _words_of(text: str) -> list[str]:
     return re.findall(r"\S+", text)
 
 
+# Questions that push an answer or offer the options to pick from.
+_LEADING_RE: Final = re.compile(
+    r"\b(?:don't you (?:think|agree|feel)|do you not (?:think|agree)|wouldn't you|"
+    r"isn't it (?:true|fair)|aren't you|surely|obviously|clearly|"
+    r"(?:was|is) it (?:because|due to|mainly|mostly)|(?:maybe|perhaps|probably) because|"
+    r"(?:was|is|did|do|does|were|would) [^?]{1,80}\bor\b [^?]{1,80}\?|"
+    r"finden sie nicht auch|findest du nicht auch|nicht wahr|"
+    r"(?:lag|war) es (?:an|wegen|weil)|vielleicht weil|"
+    r"(?:war|ist|hat|haben|hatten|würden|wurde) [^?]{1,80}\boder\b [^?]{1,80}\?)",
+    re.IGNORECASE,
+)
 # A moderator never asks for secrets or payment details, whatever an answer says.
 _SENSITIVE_RE: Final = re.compile(
     r"password|passwort|passcode|\bpin\b|credit card|kreditkarte|card number|"
@@ -446,6 +466,8 @@ def check_followup(followup: str, language: str) -> str:
         return "asks for secrets or payment details"
     if _PRAISE_RE.search(text):
         return "praises or judges the answer"
+    if _LEADING_RE.search(text):
+        return "leads or suggests an answer"
     if not _in_language(text, language):
         return f"not in {_LANGUAGE_NAMES.get(language, language)}"
     return ""

@@ -143,13 +143,13 @@ def test_structured_questions_are_probed_only_when_the_study_allows() -> None:
         "structured questions are not probed in this study",
     )
     assert_neutral_question(allowed)
-    assert allowed.followup == ("You chose 7. What would need to change for you to give it a 8?")
+    assert allowed.followup == ("You chose 7. What would need to change for you to rate it 8?")
 
 
 def test_a_top_score_asks_what_makes_it_that_score() -> None:
     decision = decide(context(NPS, "10", value=10, probe_structured=True))
 
-    assert decision.followup == "You chose 10. What makes it a 10 for you?"
+    assert decision.followup == "You chose 10. What makes you rate it 10?"
 
 
 @pytest.mark.parametrize(
@@ -192,3 +192,29 @@ def test_the_quoted_words_cannot_smuggle_a_link_or_a_second_question() -> None:
     assert_neutral_question(decision)
     assert "http" not in decision.followup and "www" not in decision.followup
     assert decision.followup.count("?") == 1
+
+
+def test_a_follow_up_already_asked_is_not_asked_again() -> None:
+    question = QuestionSpec(key="q", type="open_ended", prompt="Why?", probe_max_followups=3)
+    evasive = (
+        "Take your time. What is the first thing that comes to mind about it, "
+        "even if it seems small?"
+    )
+    again = "Could you walk me through the last time this came up, step by step?"
+    second = ProbeContext(
+        objective="",
+        language="en",
+        tone="neutral",
+        probe_structured=False,
+        question=question,
+        value="idk",
+        exchanges=[Exchange("Why?", "idk"), Exchange(evasive, "no idea")],
+    )
+    third = ProbeContext(
+        **{**second.__dict__, "exchanges": [*second.exchanges, Exchange(again, "dunno")]}
+    )
+
+    assert decide(second).followup == again
+    assert decide(third) == ProbeDecision(
+        probe=False, followup="", reason="no new follow-up to ask", moderator="offline"
+    )

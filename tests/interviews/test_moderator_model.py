@@ -172,6 +172,9 @@ def test_malformed_json_is_re_asked_once_then_falls_back(llm_online: FakeOpenAI)
         ("Great answer, thank you! What happened next?", "praises or judges the answer"),
         ("What happened next?" + " " * 5 + "x" * 300 + "?", "longer than 300 characters"),
         ("To continue, what is your password?", "asks for secrets or payment details"),
+        ("Was it mainly the price that put you off?", "leads or suggests an answer"),
+        ("Did you leave because of price or because of features?", "leads or suggests an answer"),
+        ("Don't you think the Team plan is better value?", "leads or suggests an answer"),
     ],
 )
 def test_an_unsafe_follow_up_is_replaced_by_the_offline_probe(
