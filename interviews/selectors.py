@@ -163,7 +163,7 @@ def interview_counts(*, study: Study) -> dict[str, int]:
         total=Count("pk"),
         completed=Count("pk", filter=Q(status="completed")),
         in_progress=Count("pk", filter=Q(status="in_progress")),
-        low_quality=Count("pk", filter=Q(low_quality=True)),
+        flagged=Count("pk", filter=Q(low_quality=True)),
         excluded=Count(
             "pk",
             filter=Q(inclusion="exclude") | Q(inclusion="auto", low_quality=True),
