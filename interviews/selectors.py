@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from interviews import flow
 from interviews.models import Answer, Interview, Step, StepKind, StepStatus
+from people.models import Person
 from studies import selectors as study_selectors
 from studies.models import Invitation, Question, Study
 from workspaces.models import Workspace
@@ -170,3 +171,12 @@ def interview_counts(*, study: Study) -> dict[str, int]:
         ),
     )
     return {key: int(value or 0) for key, value in counts.items()}
+
+
+def person_interviews(*, person: Person, limit: int = 20) -> list[Interview]:
+    """A person's latest interviews with their study (the person page's card)."""
+    return list(
+        Interview.objects.filter(person=person, workspace_id=person.workspace_id)
+        .select_related("study")
+        .order_by("-started_at", "-id")[:limit]
+    )

@@ -255,3 +255,12 @@ def test_researcher_pages_need_a_login(interview):
     response = Client().get(f"/studies/{study.pk}/interviews/")
 
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_person_page_lists_their_interviews(researcher, interview):
+    study = interview.study
+
+    text = researcher.get(f"/people/{interview.person_id}/").content.decode()
+
+    assert f"/studies/{study.pk}/interviews/{interview.pk}/" in text
+    assert study.title in text
