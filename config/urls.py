@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("workspaces.api_urls")),
     path("", include("segments.api_urls")),
     path("", include("studies.api_urls")),
+    path("", include("interviews.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("segments.urls")),
     path("", include("studies.urls")),
+    path("", include("interviews.urls")),
     path("", include("reports.urls")),
 ]
 
