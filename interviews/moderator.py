@@ -263,6 +263,14 @@ def _structured_probe(context: ProbeContext, language: str) -> ProbeDecision:
         text = _render(language, context.tone, "yes" if value else "no")
         reason = "a yes/no without a reason"
     else:
+        other = value.get("other") if isinstance(value, dict) else None
+        if isinstance(other, str) and is_informative(signals(other, language)):
+            return ProbeDecision(
+                probe=False,
+                followup="",
+                reason="the answer gives a concrete reason",
+                moderator="offline",
+            )
         options = _chosen(value)
         if not options:
             return ProbeDecision(

@@ -218,3 +218,11 @@ def test_a_follow_up_already_asked_is_not_asked_again() -> None:
     assert decide(third) == ProbeDecision(
         probe=False, followup="", reason="no new follow-up to ask", moderator="offline"
     )
+
+
+def test_an_other_answer_that_explains_itself_is_not_probed() -> None:
+    other = {"other": "Enterprise, because our auditor requires SAML and a signed DPA"}
+
+    decision = decide(context(PLAN, "Enterprise", value=other, probe_structured=True))
+
+    assert (decision.probe, decision.reason) == (False, "the answer gives a concrete reason")
