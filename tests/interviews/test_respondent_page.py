@@ -299,7 +299,7 @@ def test_a_completed_interview_shows_the_thanks_and_takes_nothing(browser, works
 def test_the_page_keeps_its_address_private(browser, study):
     response = browser.get(page(study.invitations.get().token))
 
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Robots-Tag"] == "noindex"
     for cookie in response.cookies.values():
         assert cookie["samesite"] == "Lax"
