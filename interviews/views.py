@@ -171,7 +171,7 @@ def _answer(request: HttpRequest, token: str, interview: Interview, post_url: st
             value = forms.value_from_form(
                 kind=step.kind, spec=step.question.as_spec(), data=request.POST
             )
-            interview = services.answer(token=token, step_id=step_id, value=value)
+            state = services.answer(token=token, step_id=step_id, value=value)
         except services.InvalidAnswer as exc:
             return render_screen(
                 request,
@@ -187,13 +187,14 @@ def _answer(request: HttpRequest, token: str, interview: Interview, post_url: st
                     request, exc.code, exc.status_code, language=interview.study.language
                 )
             interview.refresh_from_db()
+            state = interview_state(interview)
         except services.InterviewError as exc:
             if exc.code != "unknown_step":  # a stale tab: show the current step
                 return _unavailable(
                     request, exc.code, exc.status_code, language=interview.study.language
                 )
     if request.htmx:  # type: ignore[attr-defined]
-        return render_screen(request, screen_of(interview_state(interview)), post_url=post_url)
+        return render_screen(request, screen_of(state), post_url=post_url)
     return redirect(post_url)
 
 
