@@ -199,7 +199,7 @@ def summarize_scale(
     if test is not None:
         leader = max(given, key=lambda sid: by_segment[sid]["mean"] or 0.0)
         test["leader"] = leader
-        test["finding"] = "scores higher"
+        test["finding"] = "scores higher on {subject}"
     return {"skipped": skipped, "by_segment": by_segment, "test": test}
 
 
@@ -244,7 +244,7 @@ def summarize_choice(answers: Answers, options: Sequence[str]) -> Result:
     test = contingency_test(table)
     if test is not None:
         test["leader"], option = _largest_residual(list(given), labels, table)
-        test["finding"] = f"chooses {option!r} more often"
+        test["finding"] = f"chooses {option!r} more often on {{subject}}"
     return {"skipped": skipped, "by_segment": by_segment, "test": test}
 
 
@@ -309,7 +309,7 @@ def summarize_multiple_choice(answers: Answers, options: Sequence[str]) -> Resul
             test["leader"] = max(
                 chosen, key=lambda sid: by_segment[sid]["options"][label]["share"] or 0.0
             )
-            test["finding"] = f"chooses {label!r} more often"
+            test["finding"] = f"chooses {label!r} more often on {{subject}}"
             option_tests[label] = test
     return {
         "skipped": skipped,
@@ -363,7 +363,7 @@ def summarize_ranking(answers: Answers, options: Sequence[str]) -> Result:
             test["leader"] = min(
                 given, key=lambda sid: by_segment[sid]["options"][label]["mean_rank"] or size
             )
-            test["finding"] = f"ranks {label!r} higher"
+            test["finding"] = f"ranks {label!r} higher on {{subject}}"
             option_tests[label] = test
     return {
         "skipped": skipped,
@@ -440,9 +440,9 @@ def significance_sentence(test: Mapping[str, Any], names: Mapping[str, str], sub
         return f"Too few answers on {subject} in at least one segment to tell ({q_text})."
     leader = names.get(str(test["leader"]), str(test["leader"]))
     if test["significant"]:
-        return (
-            f"{leader} {test['finding']} on {subject}, and this is unlikely to be chance: {q_text}."
-        )
+        # A finding names its subject where the sentence needs it ("{subject}").
+        finding = str(test["finding"]).replace("{subject}", subject)
+        return f"{leader} {finding}, and this is unlikely to be chance: {q_text}."
     return f"The segments do not differ clearly on {subject}: {q_text}, which chance could explain."
 
 
@@ -456,7 +456,9 @@ def describe_tests(
     """Write each test's sentence in place; `label` names the result's field naming its subject."""
     for result in results:
         subject = str(result.get(label, ""))
-        for option, test in result.get("option_tests", {}).items():
+        option_tests = result.get("option_tests", {})
+        for option, test in option_tests.items():
             test["sentence"] = significance_sentence(test, names, f"{subject} ({option})")
-        if result.get("test") is not None:
+        # With option tests, the question's test is one of them and already has its words.
+        if not option_tests and result.get("test") is not None:
             result["test"]["sentence"] = significance_sentence(result["test"], names, subject)

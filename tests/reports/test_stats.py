@@ -103,7 +103,7 @@ def test_single_choice_uses_chi_square_when_counts_allow() -> None:
     assert (test["name"], test["statistic"], test["p_value"]) == ("chi-square", chi2, p)
     assert test["effect_size"] == pytest.approx(np.sqrt(chi2 / 100))
     # Largest Pearson residual: b/Free (28 - 19) / sqrt(19) = 2.06 over a/Pro 9 / sqrt(21) = 1.96.
-    assert (test["leader"], test["finding"]) == ("b", "chooses 'Free' more often")
+    assert (test["leader"], test["finding"]) == ("b", "chooses 'Free' more often on {subject}")
     b = result["by_segment"]["b"]
     assert b["n"] == 50 and result["skipped"]["b"] == 3
     assert b["options"]["Other"]["count"] == 10
