@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
 
 from reports.analysis import SegmentInfo, analyze
-from reports.models import Report, ReportStatus
+from reports.models import Report, ReportSegment, ReportStatus
 from tests.factories import ReportFactory, ReportSegmentFactory, StudyFactory
 from tests.reports import synthetic
 
