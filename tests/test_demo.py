@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A small demo: the full-size one is timed by hand (README), not on every test run.
+SMALL = ("--people", "300", "--days", "60")
 
 
 def free_port() -> int:
@@ -55,11 +57,11 @@ def manage(env: dict[str, str], *args: str, timeout: int = 180) -> str:
 
 def test_demo_serves_login_and_runs_tasks_on_the_embedded_broker(demo_env):
     manage(demo_env, "migrate", "--noinput")
-    setup = json.loads(manage(demo_env, "setup_demo", "--json").strip().splitlines()[-1])
+    setup = json.loads(manage(demo_env, "setup_demo", "--json", *SMALL).strip().splitlines()[-1])
     assert setup["email"] == "demo@motive.local"
     assert (Path(demo_env["MOTIVE_VAR_DIR"]) / "motive.sqlite3").exists()
     # Running setup again keeps the same workspace (idempotent).
-    again = json.loads(manage(demo_env, "setup_demo", "--json").strip().splitlines()[-1])
+    again = json.loads(manage(demo_env, "setup_demo", "--json", *SMALL).strip().splitlines()[-1])
     assert again["workspace"] == setup["workspace"]
 
     port = free_port()
