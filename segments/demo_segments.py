@@ -48,7 +48,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "name": "Downgraded in the last 30 days",
         "kind": "rule",
         "definition": {"event": "Plan Downgraded", "within_days": 30},
-        "playbook": "Customer success calls within a week and offers the old plan at the annual price.",
+        "playbook": "Customer success calls within a week; offer the old plan at the annual price.",
     },
     {
         "name": "RFM Champions",
