@@ -96,7 +96,7 @@ EXAMPLES: list[dict[str, Any]] = [
 # Weekly computes behind today's, so trend lines, stability and entered/exited history
 # have something to show. Clusters get today's compute only: k-means over every person
 # is the slow one, and `make demo` must be ready in minutes.
-HISTORY_WEEKS = 4
+HISTORY_WEEKS = 2
 
 
 def create_demo_segments(*, workspace: Workspace, now: datetime | None = None) -> list[Segment]:

@@ -67,7 +67,7 @@ def test_ready_made_segments_are_computed_non_empty_distinct_and_have_playbooks(
 @pytest.mark.django_db
 def test_weekly_history_is_recorded(demo_workspace):
     power = Segment.objects.get(workspace=demo_workspace, name="Power users")
-    assert power.snapshots.count() == 5
+    assert power.snapshots.count() == 3
 
 
 @pytest.mark.django_db
