@@ -8,8 +8,10 @@ continuous study listens: it invites people as they newly enter its segment.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
+
+from django.utils import timezone
 
 from segments.models import Segment
 from studies import services
@@ -18,6 +20,7 @@ from workspaces.models import Workspace
 
 COMPARISON_SEGMENTS: Final = ("Power users", "3+ pricing-page visits in 7 days")
 LISTENING_SEGMENT: Final = "Downgraded in the last 30 days"
+LAUNCHED_DAYS_AGO: Final = 5
 PROBE: Final = {"max_followups": 2, "instructions": "Ask for the concrete moment and the why."}
 
 COMPARISON: Final[dict[str, Any]] = {
@@ -114,6 +117,8 @@ def create_demo_studies(*, workspace: Workspace, now: datetime | None = None) ->
     )
     if set(names) - set(by_name):
         return []
+    # Launched a few days ago, so the simulated interviews can spread over days.
+    launched = (now or timezone.now()) - timedelta(days=LAUNCHED_DAYS_AGO)
     studies = []
     for spec, segment_names in (
         (COMPARISON, COMPARISON_SEGMENTS),
@@ -122,5 +127,5 @@ def create_demo_studies(*, workspace: Workspace, now: datetime | None = None) ->
         study = services.study_create(
             workspace=workspace, segments=[by_name[n] for n in segment_names], **spec
         )
-        studies.append(services.study_launch(study=study, now=now).study)
+        studies.append(services.study_launch(study=study, now=launched).study)
     return studies
