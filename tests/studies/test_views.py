@@ -537,6 +537,22 @@ def test_a_bad_role_trait_is_refused_beside_its_field(browser, draft):
     assert draft.role_trait == ""
 
 
+def test_field_and_question_errors_are_shown_together(browser, draft):
+    question = {
+        "key": "nps",
+        "type": "scale",
+        "prompt": "N",
+        "required": True,
+        "min": "5",
+        "max": "1",
+    }
+    data = builder_post([segment_of(draft)], question, title="")
+    html = browser.post(edit_url(draft), data).content.decode()
+    assert 'id="id_title-error"' in html
+    assert 'id="q-0-max-error"' in html
+    assert not draft.questions.exists()
+
+
 def test_typed_text_survives_an_invalid_post(browser, draft):
     question = {
         "key": "nps",
