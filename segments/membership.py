@@ -66,6 +66,8 @@ def apply_members(
     which PostgreSQL cannot hash once the set outgrows work_mem).
     """
     now = now or timezone.now()
+    # As the ORM stores it (on SQLite, naive UTC text), so ORM lookups by time match.
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         Segment.objects.select_for_update().filter(pk=segment.pk).values_list("pk").first()
         _execute(f"DROP TABLE IF EXISTS {STAGE}", [])
@@ -82,14 +84,14 @@ def apply_members(
                 f"UPDATE {MEMBERSHIP} SET exited_at = %s "  # noqa: S608
                 f"WHERE segment_id = %s AND exited_at IS NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {STAGE} t WHERE t.person_id = {MEMBERSHIP}.person_id)",
-                [now, segment.pk],
+                [stamp, segment.pk],
             )
             entered = _execute(
                 f"INSERT INTO {MEMBERSHIP} (segment_id, person_id, entered_at) "  # noqa: S608
                 f"SELECT %s, t.person_id, %s FROM {STAGE} t WHERE NOT EXISTS "
                 f"(SELECT 1 FROM {MEMBERSHIP} o WHERE o.segment_id = %s "
                 f"AND o.person_id = t.person_id AND o.exited_at IS NULL)",
-                [segment.pk, now, segment.pk],
+                [segment.pk, stamp, segment.pk],
             )
         finally:
             _execute(f"DROP TABLE IF EXISTS {STAGE}", [])

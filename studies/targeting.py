@@ -239,14 +239,18 @@ def listening_insert(*, study: Study, now: datetime, entrants: Entrants, room: i
     if room <= 0:
         return 0
     status, source = InvitationStatus.PENDING.value, InvitationSource.LISTENING.value
+    # INSERT leads (its SELECT carries the WITH): SQLite's driver reports the row count
+    # only for a statement that starts as DML.
     insert = (
-        "INSERT INTO studies_invitation (workspace_id, study_id, person_id, segment_id, "  # noqa: S608
+        "INSERT INTO studies_invitation (workspace_id, study_id, person_id, segment_id, "
         "token, status, source, created_at, expires_at) "
-        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {token_sql()}, '{status}', "
+    )
+    select = (
+        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {token_sql()}, '{status}', "  # noqa: S608
         f"'{source}', %(now)s, %(expires)s "
         "FROM ranked WHERE state = 'eligible' AND overall_rank <= %(room)s"
     )
     params = {**_params(study, now, entrants), "room": room}
     with connection.cursor() as cursor:
-        cursor.execute(f"{_ranked_sql(study, entrants)} {insert}", params)
+        cursor.execute(f"{insert}{_ranked_sql(study, entrants).lstrip()} {select}", params)
         return int(cursor.rowcount)
