@@ -906,6 +906,8 @@ def test_invitations_are_paginated(browser, workspace):
 
 def test_study_page_shows_questions_read_only(browser, live):
     html = browser.get(detail_url(live)).content.decode()
+    assert reverse("interviews:preview", kwargs={"study_id": live.pk}) in html
+    assert reverse("interviews:list", kwargs={"study_id": live.pk}) in html
     assert "Old wording" in html
     assert 'name="q-0-prompt"' not in html
     assert "Fix wording" in html
