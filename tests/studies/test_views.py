@@ -744,6 +744,13 @@ def test_checklist_counts_who_will_be_invited_before_launch(browser, ready):
     assert not Invitation.objects.filter(study=ready).exists()
 
 
+def test_checklist_of_a_continuous_study_shows_the_listening_cap(browser, ready):
+    ready.mode, ready.listening_cap, ready.listening_period_days = "continuous", 5, 14
+    ready.save()
+    html = browser.get(launch_url(ready)).content.decode()
+    assert "Then, new entrants</dt><dd>at most 5 per 14 days" in html
+
+
 def test_checklist_names_what_is_missing_and_hides_the_button(browser, workspace):
     study = StudyFactory(workspace=workspace)
     QuestionFactory(study=study, position=0, prompt="")
