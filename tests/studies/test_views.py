@@ -688,6 +688,30 @@ def test_a_wording_fix_is_saved_and_recorded(browser, live):
     }
 
 
+def test_a_launched_builder_ignores_structural_buttons(browser, live):
+    data = {
+        **SETTINGS,
+        "title": "Live",
+        "q-0-key": "nps",
+        "q-0-type": "scale",
+        "q-0-required": "on",
+        "q-0-min": "0",
+        "q-0-max": "10",
+        "q-0-followups": "0",
+        "q-0-prompt": "Old wording",
+        "action": "delete:0",
+    }
+    assert browser.post(edit_url(live), data).status_code == 302
+    assert list(live.questions.values_list("key", flat=True)) == ["nps"]
+
+
+def test_a_closed_study_has_no_builder(browser, workspace):
+    study = StudyFactory(workspace=workspace, status=StudyStatus.CLOSED)
+    response = browser.get(edit_url(study))
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(study)
+
+
 def test_a_change_of_meaning_after_answers_is_refused_beside_the_field(browser, live):
     data = {
         **SETTINGS,
