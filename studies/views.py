@@ -21,11 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from segments import selectors as segment_selectors
 from segments.models import Segment
 from studies import channels, guides, question_types, selectors, services
-from studies.forms import (
+from studies.builder import (
     OP_LABELS,
-    NewStudyForm,
     QuestionEditor,
-    StudySettingsForm,
     apply_action,
     builder_rows,
     editor_from_question,
@@ -33,8 +31,8 @@ from studies.forms import (
     error_rows,
     place_error,
     raw_questions,
-    settings_initial,
 )
+from studies.forms import NewStudyForm, StudySettingsForm, settings_initial
 from studies.models import InvitationStatus, Study, StudyStatus
 from studies.question_types import QuestionError, QuestionType
 from workspaces.services import ServiceError
