@@ -299,7 +299,10 @@ def _advance(interview: Interview, *, probe_after: Recorded | None) -> Interview
             if current is None:
                 _complete(locked, now)
     if current is None:
-        traits_write(interview=locked)
+        try:
+            traits_write(interview=locked)
+        except Exception:  # the completion is committed; the respondent is not told of this
+            logger.exception("interview %s: writing traits failed", locked.pk)
     done = {s.question_key for s in steps if s.kind == StepKind.QUESTION} | set(skipped)
     return InterviewState(
         interview=locked,
