@@ -9,7 +9,15 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from interviews import flow
-from interviews.models import Answer, Interview, Step, StepKind, StepStatus
+from interviews.models import (
+    Answer,
+    Inclusion,
+    Interview,
+    InterviewStatus,
+    Step,
+    StepKind,
+    StepStatus,
+)
 from people.models import Person
 from studies import selectors as study_selectors
 from studies.models import Invitation, Question, Study
@@ -179,4 +187,15 @@ def person_interviews(*, person: Person, limit: int = 20) -> list[Interview]:
         Interview.objects.filter(person=person, workspace_id=person.workspace_id)
         .select_related("study")
         .order_by("-started_at", "-id")[:limit]
+    )
+
+
+def interviews_for_reports(*, study: Study) -> QuerySet[Interview]:
+    """The study's completed interviews that reports count: those the researcher included,
+    and, unless excluded, those not flagged low quality."""
+    return Interview.objects.filter(
+        Q(inclusion=Inclusion.INCLUDE) | Q(inclusion=Inclusion.AUTO, low_quality=False),
+        study=study,
+        workspace_id=study.workspace_id,
+        status=InterviewStatus.COMPLETED,
     )

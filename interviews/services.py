@@ -297,7 +297,7 @@ def _advance(interview: Interview, *, probe_after: Recorded | None) -> Interview
         else:
             current, skipped = _ask_next_question(locked, questions, steps, now)
             if current is None:
-                _complete(locked, now)
+                _complete(locked, steps, now)
     if current is None:
         try:
             traits_write(interview=locked)
@@ -370,13 +370,11 @@ def _ask_next_question(
     return (created[-1] if upcoming.question is not None else None), skipped
 
 
-def _complete(interview: Interview, now: datetime) -> None:
-    steps = selectors.steps_with_answers(interview=interview)
+def _complete(interview: Interview, steps: list[Step], now: datetime) -> None:
+    """Close the interview (its steps all answered or skipped): quality, invitation."""
     facts = [
         quality.AnswerFacts(
-            question_type=(
-                QuestionType.OPEN_ENDED if s.kind == StepKind.FOLLOWUP else s.question.type
-            ),
+            question_type=StepKind.FOLLOWUP if s.kind == StepKind.FOLLOWUP else s.question.type,
             value=s.answer.value,
             text=s.answer.text,
             seconds=s.answer.seconds,
