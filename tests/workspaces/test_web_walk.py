@@ -2,7 +2,7 @@
 
 Written over the URL configuration and the forms the pages render, so a new view or
 form field is covered as soon as it is routed and shown. For each route of the
-workspaces, segments and people views (and the invitation views of studies), a logged-in
+workspaces, segments, people and studies views, a logged-in
 owner sends:
 
 - to a page answering GET: query strings whose every known key (the page's search
@@ -51,6 +51,7 @@ WEB_VIEW_MODULES = {
     "segments.views",
     "people.views",
     "studies.invitation_views",
+    "studies.views",
     "interviews.views",
     "interviews.review_views",
     "interviews.preview",
@@ -60,7 +61,7 @@ FORM_VALUES = [*hostile.TEXT_VALUES, *hostile.JSON_TEXT_VALUES]
 
 
 def _invite_id(workspace: Workspace, user: Any) -> int:
-    invite, _token = services.member_invite(
+    invite = services.member_invite(
         workspace=workspace, email="walk@example.com", role=Role.RESEARCHER, invited_by=user
     )
     return invite.pk
@@ -116,6 +117,7 @@ def test_the_walk_covers_the_known_pages():
     names = {name for _, name in web_routes()}
     assert {"workspace-switch", "segments:new", "segments:preview", "people:list"} <= names
     assert {"studies:opt-out", "studies:invitations-csv"} <= names
+    assert {"studies:new", "studies:edit", "studies:launch", "studies:close"} <= names
     assert {"interviews:respond", "interviews:detail", "interviews:preview"} <= names
 
 
