@@ -138,5 +138,5 @@ class AnswerApi(RespondentApi):
             return error_response(
                 "value: required; null skips an optional question.", "invalid", 400, field="value"
             )
-        interview = services.answer(token=token, step_id=step, value=body["value"])
-        return Response(interview_state(interview).as_data())
+        state = services.answer(token=token, step_id=step, value=body["value"])
+        return Response(state.as_data())

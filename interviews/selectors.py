@@ -9,7 +9,16 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from interviews import flow
-from interviews.models import Answer, Interview, Step, StepKind, StepStatus
+from interviews.models import (
+    Answer,
+    Inclusion,
+    Interview,
+    InterviewStatus,
+    Step,
+    StepKind,
+    StepStatus,
+)
+from people.models import Person
 from studies import selectors as study_selectors
 from studies.models import Invitation, Question, Study
 from workspaces.models import Workspace
@@ -163,10 +172,30 @@ def interview_counts(*, study: Study) -> dict[str, int]:
         total=Count("pk"),
         completed=Count("pk", filter=Q(status="completed")),
         in_progress=Count("pk", filter=Q(status="in_progress")),
-        low_quality=Count("pk", filter=Q(low_quality=True)),
+        flagged=Count("pk", filter=Q(low_quality=True)),
         excluded=Count(
             "pk",
             filter=Q(inclusion="exclude") | Q(inclusion="auto", low_quality=True),
         ),
     )
     return {key: int(value or 0) for key, value in counts.items()}
+
+
+def person_interviews(*, person: Person, limit: int = 20) -> list[Interview]:
+    """A person's latest interviews with their study (the person page's card)."""
+    return list(
+        Interview.objects.filter(person=person, workspace_id=person.workspace_id)
+        .select_related("study")
+        .order_by("-started_at", "-id")[:limit]
+    )
+
+
+def interviews_for_reports(*, study: Study) -> QuerySet[Interview]:
+    """The study's completed interviews that reports count: those the researcher included,
+    and, unless excluded, those not flagged low quality."""
+    return Interview.objects.filter(
+        Q(inclusion=Inclusion.INCLUDE) | Q(inclusion=Inclusion.AUTO, low_quality=False),
+        study=study,
+        workspace_id=study.workspace_id,
+        status=InterviewStatus.COMPLETED,
+    )

@@ -33,9 +33,10 @@ from interviews.models import (
     StepKind,
     StepStatus,
 )
+from interviews.state import InterviewState, interview_state
 from people.ingestion import ingest_items
 from people.models import PersonAlias
-from studies.models import Invitation, InvitationStatus, Study, StudyStatus
+from studies.models import Invitation, InvitationStatus, Question, Study, StudyStatus
 from studies.question_types import AnswerError, QuestionSpec, QuestionType, validate_answer
 from workspaces.services import ServiceError
 
@@ -117,8 +118,9 @@ def interview_open(*, token: str, now: datetime | None = None) -> Interview:
     _check_open(invitation, now)
     if interview is None:
         interview = _start(invitation, now)
+        interview.study = invitation.study
     if not interview.is_completed and not selectors.has_open_step(interview=interview):
-        _advance(interview.pk, probe_after=None)
+        _advance(interview, probe_after=None)
         interview.refresh_from_db()
     return interview
 
@@ -154,12 +156,13 @@ def interview_consent(*, interview: Interview, now: datetime | None = None) -> N
 
 @dataclass(frozen=True)
 class Recorded:
-    interview_id: int
-    step_id: int
+    step: Step  # with its question
+    value: Any  # as stored
 
 
-def answer(*, token: str, step_id: int, value: Any, now: datetime | None = None) -> Interview:
-    """Store the answer to a step, then ask the moderator, then the next step.
+def answer(*, token: str, step_id: int, value: Any, now: datetime | None = None) -> InterviewState:
+    """Store the answer to a step, then ask the moderator, then the next step; returns
+    the interview as the respondent sees it next.
 
     Raises InvalidAnswer (400, a message the respondent can act on),
     InterviewConflict (409: answered step, completed interview, paused study),
@@ -167,9 +170,11 @@ def answer(*, token: str, step_id: int, value: Any, now: datetime | None = None)
     """
     interview = interview_open(token=token, now=now)
     recorded = _record(interview, step_id, value, now or timezone.now())
-    _advance(recorded.interview_id, probe_after=recorded.step_id)
-    interview.refresh_from_db()
-    return interview
+    moved = _advance(interview, probe_after=recorded)
+    if moved is not None:
+        return moved
+    interview.refresh_from_db()  # another request moved on first: read what it wrote
+    return interview_state(interview)
 
 
 def followup_spec(spec: QuestionSpec) -> QuestionSpec:
@@ -203,15 +208,16 @@ def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Re
             raise InterviewConflict("This question has already been answered.", code="answered")
         spec = step.question.as_spec()
         stored = validate_step_answer(kind=step.kind, spec=spec, value=value)
+        # Under the interview's lock a second answer sees the step answered above; the
+        # unique step is the backstop. No savepoint: a conflict ends this transaction.
         try:
-            with transaction.atomic():
-                Answer.objects.create(
-                    step=step,
-                    value=stored,
-                    text=flow.answer_as_text(spec, stored),
-                    answered_at=now,
-                    seconds=max((now - step.asked_at).total_seconds(), 0.0),
-                )
+            Answer.objects.create(
+                step=step,
+                value=stored,
+                text=flow.answer_as_text(spec, stored),
+                answered_at=now,
+                seconds=max((now - step.asked_at).total_seconds(), 0.0),
+            )
         except IntegrityError:
             raise InterviewConflict(
                 "This question has already been answered.", code="answered"
@@ -220,25 +226,27 @@ def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Re
         if locked.consented_at is None:
             # Answering through the API implies consent (DESIGN.md).
             Interview.objects.filter(pk=locked.pk).update(consented_at=now)
-    return Recorded(interview_id=interview.pk, step_id=step.pk)
+    step.status = StepStatus.ANSWERED
+    return Recorded(step=step, value=stored)
 
 
 # --- moving on ---------------------------------------------------------------------
 
 
-def _probe(interview: Interview, step_id: int) -> moderator.ProbeDecision | None:
-    """Ask the moderator about the answer to this step, if the rules allow; never raises."""
+def _probe(interview: Interview, recorded: Recorded) -> moderator.ProbeDecision | None:
+    """Ask the moderator about this answer, if the rules allow; never raises."""
+    step, spec = recorded.step, recorded.step.question.as_spec()
+    structured_ok = bool(getattr(interview.study, "probe_structured", False))
+    if spec.probe_max_followups <= 0 or (
+        spec.type != QuestionType.OPEN_ENDED and not structured_ok
+    ):
+        return None  # no moderator for this question: no need to read the conversation
     steps = selectors.steps_with_answers(interview=interview)
-    step = next((s for s in steps if s.pk == step_id), None)
-    if step is None:
-        return None
     turns = selectors.turns(steps)
     latest = flow.exchanges_of(step.question_key, turns)
     if not latest or latest[-1].followup_index != step.followup_index:
         return None  # not the latest exchange of its question
-    return ask_moderator(
-        study=interview.study, spec=step.question.as_spec(), turns=turns, log_as=interview.pk
-    )
+    return ask_moderator(study=interview.study, spec=spec, turns=turns, log_as=interview.pk)
 
 
 def ask_moderator(
@@ -269,76 +277,104 @@ def ask_moderator(
         return None
 
 
-def _advance(interview_id: int, *, probe_after: int | None) -> None:
-    """After the answer to step `probe_after` (None: no moderator), write the next step."""
-    interview = Interview.objects.select_related("study").get(pk=interview_id)
+def _advance(interview: Interview, *, probe_after: Recorded | None) -> InterviewState | None:
+    """After an answer (None: no moderator, as after a crash), write the next step: a
+    follow-up, or the next question (skipping what branching hides), or completion.
+    Returns what the respondent sees next, or None when another request moved on first."""
     decision = _probe(interview, probe_after) if probe_after is not None else None
-    completed = False
     with transaction.atomic():
-        locked = Interview.objects.select_for_update().select_related("study").get(pk=interview_id)
+        locked = Interview.objects.select_for_update().select_related("study").get(pk=interview.pk)
         steps = selectors.steps_with_answers(interview=locked)
         if locked.is_completed or any(s.status == StepStatus.ASKED for s in steps):
-            return  # another request moved on first
-        if probe_after is not None and (not steps or steps[-1].pk != probe_after):
-            return
-        now = timezone.now()
-        position = steps[-1].position + 1 if steps else 1
-        if decision is not None and decision.probe and decision.followup.strip() and steps:
-            last = steps[-1]
-            Step.objects.create(
-                interview=locked,
-                position=position,
-                kind=StepKind.FOLLOWUP,
-                question_id=last.question_id,
-                question_key=last.question_key,
-                followup_index=last.followup_index + 1,
-                text=decision.followup.strip(),
-                asked_at=now,
-                moderator=decision.moderator[:16],
-                probe_reason=decision.reason[:500],
-                fallback_reason=decision.fallback_reason[:500],
-            )
-            return
+            return None
+        if probe_after is not None and (not steps or steps[-1].pk != probe_after.step.pk):
+            return None
         questions = selectors.questions_of(study=locked.study)
-        upcoming = flow.next_question([q.as_spec() for q in questions], selectors.turns(steps))
-        by_key = {q.key: q for q in questions}
-        for spec in upcoming.skipped:
-            Step.objects.create(
-                interview=locked,
-                position=position,
+        now = timezone.now()
+        skipped: list[str] = []
+        if decision is not None and decision.probe and decision.followup.strip() and steps:
+            current: Step | None = _ask_followup(locked, steps[-1], decision, now)
+        else:
+            current, skipped = _ask_next_question(locked, questions, steps, now)
+            if current is None:
+                _complete(locked, steps, now)
+    if current is None:
+        try:
+            traits_write(interview=locked)
+        except Exception:  # the completion is committed; the respondent is not told of this
+            logger.exception("interview %s: writing traits failed", locked.pk)
+    done = {s.question_key for s in steps if s.kind == StepKind.QUESTION} | set(skipped)
+    return InterviewState(
+        interview=locked,
+        status=locked.status,
+        answered=len(done),
+        total=len(questions),
+        step=current,
+    )
+
+
+def _ask_followup(
+    interview: Interview, last: Step, decision: moderator.ProbeDecision, now: datetime
+) -> Step:
+    return Step.objects.create(
+        interview=interview,
+        position=last.position + 1,
+        kind=StepKind.FOLLOWUP,
+        question=last.question,
+        question_key=last.question_key,
+        followup_index=last.followup_index + 1,
+        text=decision.followup.strip(),
+        asked_at=now,
+        moderator=decision.moderator[:16],
+        probe_reason=decision.reason[:500],
+        fallback_reason=decision.fallback_reason[:500],
+    )
+
+
+def _ask_next_question(
+    interview: Interview, questions: list[Question], steps: list[Step], now: datetime
+) -> tuple[Step | None, list[str]]:
+    """Record the questions branching skips, then ask the next one (None: none left);
+    returns it with the keys of the questions skipped."""
+    upcoming = flow.next_question([q.as_spec() for q in questions], selectors.turns(steps))
+    by_key = {q.key: q for q in questions}
+    position = steps[-1].position + 1 if steps else 1
+    rows = [
+        Step(
+            interview=interview,
+            position=position + offset,
+            kind=StepKind.QUESTION,
+            question=by_key[spec.key],
+            question_key=spec.key,
+            text=spec.prompt,
+            status=StepStatus.SKIPPED,
+            asked_at=now,
+        )
+        for offset, spec in enumerate(upcoming.skipped)
+    ]
+    if upcoming.question is not None:
+        spec = upcoming.question
+        rows.append(
+            Step(
+                interview=interview,
+                position=position + len(rows),
                 kind=StepKind.QUESTION,
                 question=by_key[spec.key],
                 question_key=spec.key,
                 text=spec.prompt,
-                status=StepStatus.SKIPPED,
                 asked_at=now,
             )
-            position += 1
-        if upcoming.question is not None:
-            spec = upcoming.question
-            Step.objects.create(
-                interview=locked,
-                position=position,
-                kind=StepKind.QUESTION,
-                question=by_key[spec.key],
-                question_key=spec.key,
-                text=spec.prompt,
-                asked_at=now,
-            )
-            return
-        _complete(locked, now)
-        completed = True
-    if completed:
-        traits_write(interview=Interview.objects.select_related("study").get(pk=interview_id))
+        )
+    created = Step.objects.bulk_create(rows) if rows else []
+    skipped = [spec.key for spec in upcoming.skipped]
+    return (created[-1] if upcoming.question is not None else None), skipped
 
 
-def _complete(interview: Interview, now: datetime) -> None:
-    steps = selectors.steps_with_answers(interview=interview)
+def _complete(interview: Interview, steps: list[Step], now: datetime) -> None:
+    """Close the interview (its steps all answered or skipped): quality, invitation."""
     facts = [
         quality.AnswerFacts(
-            question_type=(
-                QuestionType.OPEN_ENDED if s.kind == StepKind.FOLLOWUP else s.question.type
-            ),
+            question_type=StepKind.FOLLOWUP if s.kind == StepKind.FOLLOWUP else s.question.type,
             value=s.answer.value,
             text=s.answer.text,
             seconds=s.answer.seconds,

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from interviews import forms, messages, ratelimit, selectors, services
 from interviews.models import Interview
 from interviews.state import Screen, interview_state, screen_of
+from workspaces.untrusted import MAX_ID
 
 
 def allowed_origins(request: HttpRequest) -> set[str]:
@@ -68,6 +69,9 @@ def _unavailable(
         response = render(
             request, "interviews/unavailable.html", {"code": code, **extra}, status=status
         )
+    if getattr(request, "htmx", False):
+        # htmx swaps only 2xx answers: reload the whole page, which says what happened.
+        response["HX-Refresh"] = "true"
     return _headers(response)
 
 
@@ -162,15 +166,12 @@ def _answer(request: HttpRequest, token: str, interview: Interview, post_url: st
     if step is None:
         return redirect(post_url)  # completed: the thank-you page
     with translation.override(interview.study.language):
-        try:
-            step_id = int(request.POST.get("step", ""))
-        except ValueError:
-            step_id = step.pk
+        step_id = _step_id(request.POST.get("step", ""), default=step.pk)
         try:
             value = forms.value_from_form(
                 kind=step.kind, spec=step.question.as_spec(), data=request.POST
             )
-            interview = services.answer(token=token, step_id=step_id, value=value)
+            state = services.answer(token=token, step_id=step_id, value=value)
         except services.InvalidAnswer as exc:
             return render_screen(
                 request,
@@ -186,13 +187,24 @@ def _answer(request: HttpRequest, token: str, interview: Interview, post_url: st
                     request, exc.code, exc.status_code, language=interview.study.language
                 )
             interview.refresh_from_db()
+            state = interview_state(interview)
         except services.InterviewError as exc:
-            return _unavailable(
-                request, exc.code, exc.status_code, language=interview.study.language
-            )
+            if exc.code != "unknown_step":  # a stale tab: show the current step
+                return _unavailable(
+                    request, exc.code, exc.status_code, language=interview.study.language
+                )
     if request.htmx:  # type: ignore[attr-defined]
-        return render_screen(request, screen_of(interview_state(interview)), post_url=post_url)
+        return render_screen(request, screen_of(state), post_url=post_url)
     return redirect(post_url)
+
+
+def _step_id(raw: str, *, default: int) -> int:
+    """The step the form answers (the current one when the field is not an id)."""
+    try:
+        step_id = int(raw)
+    except ValueError:
+        return default
+    return step_id if 0 < step_id <= MAX_ID else default
 
 
 def _submitted(request: HttpRequest) -> dict[str, Any]:

@@ -29,6 +29,13 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Set only when a reverse proxy (docs/nginx.conf) sets X-Forwarded-Proto and
+# X-Forwarded-For itself: without one, those headers are the client's to forge.
+MOTIVE_BEHIND_PROXY = env_bool("MOTIVE_BEHIND_PROXY", False)
+if MOTIVE_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Django's admin site at /admin/ (off in production unless enabled).
+MOTIVE_ADMIN_ENABLED = env_bool("MOTIVE_ADMIN_ENABLED", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -145,6 +152,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The cache holds sign-in throttling counts (workspaces/signin_throttle.py), which
+# every web process must share: Redis when there is one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
 
 # Email: EMAIL_URL-free, plain SMTP settings; console when no host is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interviews.models import Answer, Interview, InterviewStatus, Step, StepStatus
@@ -268,3 +270,25 @@ def test_an_interview_in_progress_resumes_where_it_stopped(respondent, invitatio
 
     assert again["step"] == second
     assert again["progress"] == {"answered": 1, "total": 6}
+
+
+def test_an_answer_turn_takes_the_same_few_queries_however_far_along(respondent, invitation):
+    answers = {
+        "why": WHY,
+        "nps": 7,
+        "plan": "Pro",
+        "feat": ["A"],
+        "rank": ["Speed", "Price", "Support"],
+    }
+    body = respondent.get(url(invitation.token)).json()
+    counts = {}
+    while body["step"]["kind"] != "done" and body["step"]["question"]["key"] != "team":
+        step = body["step"]
+        with CaptureQueriesContext(connection) as queries:
+            body = post_answer(
+                respondent, invitation.token, step["id"], answers[step["question"]["key"]]
+            ).json()
+        counts[step["question"]["key"]] = len(queries)
+
+    structured = [counts[key] for key in ("nps", "plan", "feat", "rank")]
+    assert max(structured) == min(structured) <= 16, counts
