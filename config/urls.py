@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("workspaces.api_urls")),
     path("", include("segments.api_urls")),
     path("", include("studies.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [

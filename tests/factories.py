@@ -3,6 +3,7 @@ register it in WORKSPACE_FACTORIES, keyed by model, with a builder taking the wo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -13,10 +14,12 @@ from django.db.models import Model
 from django.utils import timezone
 
 from people.models import Account, Event, Person, PersonAlias
-from reports.models import Report, ReportSegment
+from reports.analysis import SegmentInfo, analyze
+from reports.models import Report, ReportSegment, ReportStatus
 from segments.models import Segment, SegmentKind, SegmentMembership
 from studies import services as study_services
 from studies.models import Invitation, OptOut, Question, Study, StudySegment
+from tests.reports import synthetic
 from workspaces import services
 from workspaces.models import ApiKey, KeyScope, Membership, Role, Workspace
 
@@ -285,11 +288,36 @@ class ReportSegmentFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-def report_of(ws: Workspace) -> Report:
-    """A pending report of a new study of `ws`, comparing one segment."""
-    report = cast(Report, ReportFactory(study=StudyFactory(workspace=ws)))
-    ReportSegmentFactory(report=report)
+def ready_report(workspace: Workspace, per_segment: int = 40, seed: int = 0) -> Report:
+    """A ready report of two segments whose document is the analysis of synthetic interviews
+    (tests/reports/synthetic.py: segment one talks price, segment two integrations)."""
+    study = StudyFactory(workspace=workspace, title="Why do they stall?")
+    report = cast(Report, ReportFactory(study=study))
+    first = cast(
+        ReportSegment,
+        ReportSegmentFactory(report=report, segment__name="Price watchers", position=0),
+    )
+    second = cast(
+        ReportSegment, ReportSegmentFactory(report=report, segment__name="Integrators", position=1)
+    )
+    ids = {"a": str(first.segment.pk), "b": str(second.segment.pk)}
+    responses = [
+        dataclasses.replace(response, segment=ids[response.segment])
+        for response in synthetic.responses(seed, per_segment)
+    ]
+    segments = [
+        SegmentInfo(ids["a"], "Price watchers", invited=60, completed=per_segment, excluded=2),
+        SegmentInfo(ids["b"], "Integrators", invited=60, completed=per_segment),
+    ]
+    report.document = analyze(synthetic.QUESTIONS, segments, responses)
+    report.status, report.progress, report.step = ReportStatus.READY, 100, "Done"
+    report.generation, report.finished_at = 1, timezone.now()
+    report.save()
     return report
+
+
+def report_of(ws: Workspace) -> Report:
+    return ready_report(ws, per_segment=12)
 
 
 WORKSPACE_FACTORIES[Report] = report_of

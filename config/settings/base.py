@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "TypeEnum": "people.ingestion.validation.TYPES",
         "StudyStatusEnum": "studies.models.StudyStatus",
         "InvitationStatusEnum": "studies.models.InvitationStatus",
+        "ReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 

@@ -10,8 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.models import Report
-from tests.factories import MembershipFactory, WorkspaceFactory, report_of
-from tests.reports.conftest import ready_report
+from tests.factories import MembershipFactory, WorkspaceFactory, ready_report, report_of
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +66,9 @@ def test_a_small_segment_gets_words_instead_of_bars(client_in, workspace) -> Non
 
 def test_a_pending_report_shows_progress(client_in, workspace) -> None:
     report = report_of(workspace)
-    Report.objects.filter(pk=report.pk).update(progress=40, step="Themes", status="running")
+    Report.objects.filter(pk=report.pk).update(
+        progress=40, step="Themes", status="running", document=None
+    )
 
     html = client_in.get(reverse("reports:detail", args=[report.pk])).content.decode()
 
