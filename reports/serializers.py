@@ -76,3 +76,28 @@ class ReportDetailSchema(ReportSerializer, ReportDocumentSchema):  # type: ignor
 
 class ReportListFilterSerializer(serializers.Serializer[Any]):
     study = serializers.IntegerField(required=False, min_value=1)
+
+
+class ReportCreateSerializer(serializers.Serializer[Any]):
+    study = serializers.IntegerField(min_value=1)
+    segments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=8,
+        help_text="Target segments of the study, in column order; a respondent counts in the "
+        "segment of their invitation.",
+    )
+    include_flagged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also count interviews flagged as low quality (explicit exclusions hold).",
+    )
+
+
+class ReportRegenerateSerializer(serializers.Serializer[Any]):
+    include_flagged = serializers.BooleanField(required=False)
+
+
+class ReportAcceptedSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)

@@ -13,6 +13,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.utils import timezone
 
+from interviews.models import (
+    Answer,
+    Inclusion,
+    Interview,
+    InterviewStatus,
+    Step,
+    StepKind,
+    StepStatus,
+)
 from people.models import Account, Event, Person, PersonAlias
 from reports.analysis import SegmentInfo, analyze
 from reports.models import Report, ReportSegment, ReportStatus
@@ -321,3 +330,75 @@ def report_of(ws: Workspace) -> Report:
 
 
 WORKSPACE_FACTORIES[Report] = report_of
+
+
+# --- interviews (rows as the interview flow leaves them, for the readers of interviews) ---
+
+
+class InterviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interview
+
+    invitation = factory.SubFactory(InvitationFactory)
+    study = factory.SelfAttribute("invitation.study")
+    workspace = factory.SelfAttribute("invitation.workspace")
+    person = factory.SelfAttribute("invitation.person")
+    segment = factory.SelfAttribute("invitation.segment")
+    status = InterviewStatus.COMPLETED
+    completed_at = factory.LazyFunction(timezone.now)
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Step
+
+    interview = factory.SubFactory(InterviewFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = StepKind.QUESTION
+    question_key = factory.SelfAttribute("question.key")
+    status = StepStatus.ANSWERED
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    step = factory.SubFactory(StepFactory)
+    text = factory.LazyAttribute(lambda answer: "" if answer.value is None else str(answer.value))
+
+
+def completed_interview(
+    invitation: Invitation,
+    answers: dict[str, Any],
+    followups: dict[str, list[str]] | None = None,
+    *,
+    low_quality: bool = False,
+    inclusion: str = Inclusion.AUTO,
+) -> Interview:
+    """A completed interview of `invitation`: each question answered with `answers[key]`
+    (None: skipped; a key left out: hidden by branching), follow-ups after their question."""
+    interview = cast(
+        Interview,
+        InterviewFactory(invitation=invitation, low_quality=low_quality, inclusion=inclusion),
+    )
+    position = 0
+    for question in invitation.study.questions.order_by("position"):
+        skipped = question.key not in answers
+        status = StepStatus.SKIPPED if skipped else StepStatus.ANSWERED
+        step = StepFactory(interview=interview, question=question, position=position, status=status)
+        position += 1
+        if skipped:
+            continue
+        AnswerFactory(step=step, value=answers[question.key])
+        for index, text in enumerate((followups or {}).get(question.key, []), start=1):
+            followup = StepFactory(
+                interview=interview,
+                question=question,
+                position=position,
+                kind=StepKind.FOLLOWUP,
+                followup_index=index,
+                text="Could you say more?",
+            )
+            AnswerFactory(step=followup, value=text, text=text)
+            position += 1
+    return interview
