@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("workspaces.api_urls")),
     path("", include("segments.api_urls")),
     path("", include("studies.api_urls")),
+    path("", include("interviews.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("segments.urls")),
     path("", include("studies.urls")),
+    path("", include("interviews.urls")),
     path("", include("reports.urls")),
 ]
 # The admin site is one more sign-in form to attack: off in production unless asked for.

@@ -189,6 +189,11 @@ MOTIVE_LLM_TIMEOUT = float(os.environ.get("MOTIVE_LLM_TIMEOUT", "20"))
 MOTIVE_LLM_MAX_RETRIES = int(os.environ.get("MOTIVE_LLM_MAX_RETRIES", "2"))
 MOTIVE_LLM_REDACT = env_bool("MOTIVE_LLM_REDACT", True)
 
+# The respondent's endpoints (/i/<token>/ and /api/v1/interviews/): requests a minute
+# allowed per interview link and per client address (0: no limit); interviews/ratelimit.py.
+MOTIVE_INTERVIEW_RATE_PER_TOKEN = int(os.environ.get("MOTIVE_INTERVIEW_RATE_PER_TOKEN", "120"))
+MOTIVE_INTERVIEW_RATE_PER_IP = int(os.environ.get("MOTIVE_INTERVIEW_RATE_PER_IP", "1200"))
+
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -208,6 +213,18 @@ else:
         "store_processed": False,
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# The cache (rate limits): Redis when REDIS_URL is set, shared by every process;
+# else each process keeps its own in memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "motive",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
@@ -259,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "TypeEnum": "people.ingestion.validation.TYPES",
         "StudyStatusEnum": "studies.models.StudyStatus",
         "InvitationStatusEnum": "studies.models.InvitationStatus",
+        "InterviewStatusEnum": "interviews.models.InterviewStatus",
+        "InterviewStepKindEnum": "interviews.serializers.STEP_KINDS",
+        "KindEnum": "segments.models.SegmentKind",
     },
 }
 

@@ -28,3 +28,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 for _db in DATABASES.values():
     _db["CONN_MAX_AGE"] = 0
+# Each test process counts rate limits in memory (interviews/ratelimit.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
