@@ -213,3 +213,12 @@ def test_rfm_revenue_and_member_spend_in_the_workspace_currency(owner_client, wo
     # 100 * (n + 1)^2 summed over n < 10 = 38,500; buyer9 spent 10 * 1,000.
     assert "€38,500.00 in revenue" in page
     assert "€10,000.00" in page
+
+
+def test_people_pages_say_dates_relative_with_the_exact_time(owner_client, workspace):
+    first = timezone.now() - timedelta(days=40)
+    person = PersonFactory(workspace=workspace, user_id="u1", first_seen=first)
+    exact = f'title="{first:%Y-%m-%d %H:%M} UTC"'
+    for url in ("/people/", f"/people/{person.pk}/"):
+        html = owner_client.get(url).content.decode()
+        assert f"{exact}>1\xa0month ago</time>" in html, url
