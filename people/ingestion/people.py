@@ -145,8 +145,9 @@ def _resolve_users(workspace_id: int, messages: Sequence[Message]) -> dict[str, 
         _insert_people(workspace_id, missing, seen)
         for state in _people_by_user_id(workspace_id, missing):
             state.created = True
-            found[state.user_id] = state
-    return found  # type: ignore[return-value]
+            if state.user_id is not None:  # always: created with it
+                found[state.user_id] = state
+    return found
 
 
 def _resolve_anonymous(
