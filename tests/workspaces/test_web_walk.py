@@ -33,12 +33,14 @@ from django.urls.exceptions import Resolver404
 from tests import hostile
 from tests.factories import (
     AccountFactory,
+    MembershipFactory,
     PersonFactory,
     SegmentFactory,
     StudyFactory,
+    WorkspaceFactory,
     make_api_key,
 )
-from tests.workspaces.test_tenant_isolation import kwarg_names
+from tests.workspaces.test_tenant_isolation import kwarg_names, tenant_rows
 from workspaces import services
 from workspaces.checks import API_PREFIXES
 from workspaces.models import Role, Workspace
@@ -264,3 +266,53 @@ def test_no_page_or_form_gives_a_server_error(walker, workspace, owner, route, n
             for value in FORM_VALUES:
                 check("post", base | {field_name: value})
     assert not failures, f"{len(failures)} requests failed:\n" + "\n".join(failures[:30])
+
+
+# --- another workspace's objects: 404, and nothing changes ------------------------------
+
+# URL parameters that are a credential of their own (an invitation's token), not the id
+# of a workspace's row: there is no "other workspace" to try them from.
+CREDENTIAL_PARAMS = {"token"}
+
+
+def object_routes() -> list[tuple[str, str]]:
+    return [
+        (route, name)
+        for route, name, pattern in _patterns()
+        if kwarg_names(pattern) and not kwarg_names(pattern) & CREDENTIAL_PARAMS
+    ]
+
+
+def test_the_object_walk_covers_the_known_pages():
+    names = {name for _, name in object_routes()}
+    assert {"segments:detail", "segments:compute", "segments:delete", "people:person"} <= names
+    assert {"api-key-revoke", "member-invite-revoke", "studies:invitations-csv"} <= names
+
+
+@pytest.mark.parametrize("route,name", object_routes(), ids=lambda v: v[:60])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_workspace_reaches_none_of_its_objects(
+    workspace, owner, client, route, name, method
+):
+    """Each page about one object of the first workspace, asked by the owner of another:
+    answered exactly as for an object that does not exist, and nothing changes."""
+    pattern = next(p for _r, n, p in _patterns() if n == name)
+    params = {}
+    for param in kwarg_names(pattern):
+        assert param in PATH_OBJECTS, f"Teach the web walk the URL parameter {param!r}"
+        params[param] = PATH_OBJECTS[param](workspace, owner)
+    url = reverse(name, kwargs=params)
+    missing = reverse(name, kwargs=dict.fromkeys(params, 10**9))
+    outsider = MembershipFactory(workspace=WorkspaceFactory(name="Outsider"), role=Role.OWNER)
+    client.force_login(outsider.user)
+    before = tenant_rows(workspace)
+
+    answer = getattr(client, method)(url)
+    control = getattr(client, method)(missing)
+
+    assert answer.status_code in (404, 405), (answer.status_code, answer.content[:200])
+    assert (answer.status_code, answer.get("Location")) == (
+        control.status_code,
+        control.get("Location"),
+    )
+    assert tenant_rows(workspace) == before
