@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth import get_user_model
@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from people.models import Account, Event, Person, PersonAlias
+from reports.models import Report, ReportSegment
 from segments.models import Segment, SegmentKind, SegmentMembership
 from studies import services as study_services
 from studies.models import Invitation, OptOut, Question, Study, StudySegment
@@ -263,3 +264,32 @@ DESIGN_QUESTIONS: list[dict[str, Any]] = [
 ]
 
 WORKSPACE_FACTORIES[Study] = live_study_with_invitation
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+
+    study = factory.SubFactory(StudyFactory)
+    workspace = factory.SelfAttribute("study.workspace")
+
+
+class ReportSegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportSegment
+
+    report = factory.SubFactory(ReportFactory)
+    segment = factory.SubFactory(
+        SegmentFactory, workspace=factory.SelfAttribute("..report.workspace")
+    )
+    position = factory.Sequence(lambda n: n)
+
+
+def report_of(ws: Workspace) -> Report:
+    """A pending report of a new study of `ws`, comparing one segment."""
+    report = cast(Report, ReportFactory(study=StudyFactory(workspace=ws)))
+    ReportSegmentFactory(report=report)
+    return report
+
+
+WORKSPACE_FACTORIES[Report] = report_of

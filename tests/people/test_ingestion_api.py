@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from people.ingestion.validation import MAX_ITEM_BYTES
 from people.models import Account, Event, Person, PersonAlias
 from tests.conftest import bearer_client
 from tests.factories import EventFactory, PersonFactory, WorkspaceFactory, make_api_key
@@ -174,6 +175,36 @@ def test_traits_in_one_batch_apply_in_time_order_not_arrival_order(client):
         ],
     )
     assert Person.objects.get(user_id="u_1").traits == {"plan": "enterprise"}
+
+
+def group(message_id: str, group_id: str, ts: str, **traits):
+    return {
+        "type": "group",
+        "userId": "u_1",
+        "groupId": group_id,
+        "traits": traits,
+        "timestamp": ts,
+        "messageId": message_id,
+    }
+
+
+def test_group_calls_in_one_batch_apply_in_time_order_not_arrival_order(client, workspace):
+    # Arrival order: newest first, oldest last. The person ends in the newer call's account,
+    # and an account's traits keep the newer call's values.
+    response = post_batch(
+        client,
+        [
+            group("g-1", "beta", "2026-11-03T00:00:00Z", employees=80),
+            group("g-2", "beta", "2026-11-02T00:00:00Z", employees=50, name="Beta"),
+            group("g-3", "alpha", "2026-11-01T00:00:00Z", employees=10),
+        ],
+    )
+
+    assert response.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
+    beta = Account.objects.get(workspace=workspace, group_id="beta")
+    assert Person.objects.get(user_id="u_1").account_id == beta.pk
+    assert beta.traits == {"employees": 80, "name": "Beta"}
+    assert Account.objects.get(workspace=workspace, group_id="alpha").traits == {"employees": 10}
 
 
 def test_anonymous_events_merge_into_the_identified_person(client, workspace):
@@ -516,6 +547,31 @@ def test_single_item_over_32_kb_is_413(client):
     )
     assert response.status_code == 413
     assert counts() == (0, 0, 0, 0)
+
+
+def item_of_size(message_id: str, size: int) -> dict:
+    """A track call whose compact JSON is exactly `size` bytes (the pad is ASCII)."""
+    item = track(message_id, properties={"pad": ""})
+    item["properties"]["pad"] = "x" * (size - len(compact(item)))
+    assert len(compact(item)) == size
+    return item
+
+
+def compact(value) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("size,status", [(MAX_ITEM_BYTES, 200), (MAX_ITEM_BYTES + 1, 413)])
+def test_an_item_of_exactly_32_kb_is_accepted_and_one_byte_more_refused(client, size, status):
+    batch = compact({"batch": [track("m-0"), item_of_size("m-1", size)]})
+    single = compact(item_of_size("m-2", size))
+
+    in_batch = client.post(BATCH, batch, content_type="application/json")
+    alone = client.post("/api/v1/ingest/track", single, content_type="application/json")
+
+    assert (in_batch.status_code, alone.status_code) == (status, status)
+    stored = set(Event.objects.values_list("message_id", flat=True))
+    assert stored == ({"m-0", "m-1", "m-2"} if status == 200 else set())
 
 
 def test_declared_content_length_over_the_limit_is_413_before_reading(client):

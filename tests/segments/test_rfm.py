@@ -9,7 +9,7 @@ import pytest
 from people.models import Event, Person
 from segments import rfm, services
 from segments.models import SegmentKind, SegmentMembership
-from tests.factories import WorkspaceFactory
+from tests.factories import EventFactory, PersonFactory, WorkspaceFactory
 from workspaces.services import ServiceError
 
 AS_OF = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -127,6 +127,43 @@ def test_include_picks_tiers_and_recompute_tracks_exits(shop):
     # A year later everyone's purchases have left the window.
     diff = services.segment_compute(segment=segment, as_of=AS_OF + timedelta(days=400))
     assert (diff.size, diff.exited) == (0, 2)
+
+
+# Four purchasers, two bins: the bin edge falls between the 2nd and 3rd rank, and "mid1"
+# and "mid2" tie on every value there. Tie-aware ranking puts both in bin 1; numbering
+# the rows (ROW_NUMBER) would push one of them over the edge into bin 2.
+STRADDLING = {
+    "old": [(300, 10)],
+    "mid1": [(100, 10), (150, 10)],
+    "mid2": [(100, 10), (150, 10)],
+    "new": [(1, 10), (2, 10), (3, 10)],
+}
+
+
+def test_ties_straddling_a_bin_edge_share_the_lower_score(db):
+    workspace = WorkspaceFactory()
+    for user_id, orders in STRADDLING.items():
+        person = PersonFactory(workspace=workspace, user_id=user_id)
+        for days, amount in orders:
+            EventFactory(
+                person=person,
+                name="Order Completed",
+                properties={"amount": amount},
+                timestamp=AS_OF - timedelta(days=days),
+            )
+    segment = services.segment_create(
+        workspace=workspace,
+        name="RFM",
+        kind=SegmentKind.RFM,
+        definition={"event": "Order Completed", "monetary_property": "amount", "bins": 2},
+    )
+
+    services.segment_compute(segment=segment, as_of=AS_OF)
+
+    # recency desc: old 300 (rank 1), mid1/mid2 100 (rank 2), new 1 (rank 4);
+    # frequency and monetary asc: old (1), mid1/mid2 (2), new (4). Score = (rank-1)*2//4 + 1.
+    scores = {user: (s["r"], s["f"], s["m"]) for user, s in scores_of(segment).items()}
+    assert scores == {"old": (1, 1, 1), "mid1": (1, 1, 1), "mid2": (1, 1, 1), "new": (2, 2, 2)}
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ timestamps = st.one_of(boundary_offsets, random_offsets).map(lambda ago: AS_OF -
 
 
 @st.composite
-def worlds(draw: Any) -> WorldSpec:
+def worlds(draw: Any, times: st.SearchStrategy[datetime] = timestamps) -> WorldSpec:
     accounts = draw(st.lists(documents, max_size=3))
     people = draw(
         st.lists(
@@ -66,7 +66,7 @@ def worlds(draw: Any) -> WorldSpec:
                 EventSpec,
                 person=st.integers(0, len(people) - 1),
                 name=st.sampled_from(EVENT_NAMES),
-                timestamp=timestamps,
+                timestamp=times,
                 properties=documents,
             ),
             min_size=2,
@@ -192,15 +192,24 @@ rules = st.recursive(
 )
 
 
+# derandomize: the same examples every run (no example database either), so a planted
+# bug fails every run or none; test_windows_... below makes a window off by one day or one
+# microsecond fail every run with this count.
+EXAMPLES = 60
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 def coverage(matching: set[int], spec: WorldSpec) -> str:
     return "none" if not matching else "all" if len(matching) == len(spec.people) else "some"
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SETTINGS
 @given(spec=worlds(), rule=rules)
 def test_compiled_sql_matches_the_reference(
     db: None, spec: WorldSpec, rule: dict[str, Any]
@@ -218,11 +227,7 @@ def test_compiled_sql_matches_the_reference(
         transaction.set_rollback(True)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SETTINGS
 @given(spec=worlds(), condition=event_conditions())
 def test_single_event_conditions_match_the_reference(
     db: None, spec: WorldSpec, condition: dict[str, Any]
@@ -237,4 +242,43 @@ def test_single_event_conditions_match_the_reference(
             kind = definition.get("agg", "count") if "event" in definition else "not"
             event(f"{kind}: matches {coverage(expected, spec)}")
             assert got == expected, definition
+        transaction.set_rollback(True)
+
+
+def edges_of(days: int) -> st.SearchStrategy[datetime]:
+    """Times on the edges of a `days` window ending at AS_OF, and 1 µs either side."""
+    start = AS_OF - days * DAY
+    return st.sampled_from([start - US, start, start + US, AS_OF - US, AS_OF, AS_OF + US])
+
+
+@st.composite
+def windowed(draw: Any) -> tuple[WorldSpec, dict[str, Any]]:
+    # No `where`: every event of the name counts, so the window alone decides which do; the
+    # thresholds are small counts and the window's length, where the edges make a difference.
+    days = draw(st.sampled_from(WINDOWS))
+    agg = draw(st.sampled_from(["count", "distinct_days", "days_since_first", "days_since_last"]))
+    op = draw(st.sampled_from(["gte", "eq", "lte", "lt"]))
+    condition = {
+        "event": draw(st.sampled_from(EVENT_NAMES)),
+        "agg": agg,
+        "value": {op: draw(st.sampled_from([0, 1, 2, 3, days - 1, days]))},
+        "within_days": days,
+    }
+    return draw(worlds(edges_of(condition["within_days"]))), condition
+
+
+@SETTINGS
+@given(case=windowed())
+def test_windows_match_the_reference_at_their_edges(
+    db: None, case: tuple[WorldSpec, dict[str, Any]]
+) -> None:
+    """Windowed conditions over events placed on their window's edges: an off-by-one in the
+    window (a day, a microsecond, an exclusive bound) changes who matches."""
+    spec, condition = case
+    with transaction.atomic():
+        built = build_world(spec)
+        got = evaluate_rule(condition, workspace=built.workspace, as_of=AS_OF)
+        expected = Reference(built.reference, AS_OF).matching(condition)
+        event(f"matches {coverage(expected, spec)}")
+        assert got == expected, condition
         transaction.set_rollback(True)

@@ -16,6 +16,7 @@ AS_OF = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 US = timedelta(microseconds=1)
 DAY = timedelta(days=1)
 VIEWED = "Pricing Page Viewed"
+LOGGED_IN = "Logged In"
 
 pytestmark = pytest.mark.django_db
 
@@ -308,6 +309,12 @@ def test_share_is_the_fraction_of_the_events_matching_where() -> None:
                 EventSpec(0, VIEWED, datetime(2026, 3, 5, 15, tzinfo=UTC)),
                 EventSpec(1, VIEWED, datetime(2026, 3, 5, 15, tzinfo=UTC)),
                 EventSpec(1, VIEWED, datetime(2026, 3, 5, 7, tzinfo=UTC)),
+                # Events of another name count in no share of VIEWED: over all of the
+                # person's events u0 would be at 3/6, u1 at 2/3 and u2 at 1/1.
+                EventSpec(0, LOGGED_IN, datetime(2026, 3, 6, 15, tzinfo=UTC)),
+                EventSpec(0, LOGGED_IN, datetime(2026, 3, 7, 15, tzinfo=UTC)),
+                EventSpec(1, LOGGED_IN, datetime(2026, 3, 6, 7, tzinfo=UTC)),
+                EventSpec(2, LOGGED_IN, datetime(2026, 3, 6, 8, tzinfo=UTC)),
             ],
         )
     )

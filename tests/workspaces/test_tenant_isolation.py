@@ -1,32 +1,49 @@
 """Walk every registered API route with a second workspace's key: nothing of the first shows.
 
 Written over the URL configuration, so each new endpoint is covered as soon as
-it is routed. A model served by the API needs a builder in
-tests/factories.WORKSPACE_FACTORIES, or this test fails and says so.
+it is routed, with each of the methods it answers (a viewset's actions, a view's
+handlers: `compute`, `webhook-secret`, `preview`, ingestion, not only GET), and with
+keys of both scopes; every row of the first workspace is compared before and
+after. A model served by the API needs a builder in tests/factories.WORKSPACE_FACTORIES,
+or this test fails and says so.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.db.models import Model
 from django.urls import URLPattern, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from interviews import services as interview_services
+from interviews.api import AnswerApi, InterviewApi
+from interviews.state import interview_state
+from people.models import Account, Person
 from segments.api import SegmentWebhookApi
 from segments.inbound import sign
+from segments.models import Segment
+from studies.models import Invitation
 from tests import hostile
 from tests.conftest import bearer_client
-from tests.factories import WORKSPACE_FACTORIES, SegmentFactory, WorkspaceFactory, make_api_key
+from tests.factories import (
+    WORKSPACE_FACTORIES,
+    SegmentFactory,
+    WorkspaceFactory,
+    live_study_with_invitation,
+    make_api_key,
+)
 from workspaces.checks import DOC_VIEWS, iter_api_views
-from workspaces.models import Workspace
+from workspaces.models import KeyScope, Workspace
 from workspaces.scoping import WorkspaceExemptAPIView, model_of
 
 MARKER = "Tenant-A-7c1e"
@@ -58,18 +75,6 @@ def test_the_walk_covers_the_known_routes():
     assert {"ingest-batch", "ingest-alias", "sdk-batch", "sdk-page"} <= names
 
 
-@pytest.fixture
-def two_workspaces(db):
-    tenant_a = WorkspaceFactory(name=MARKER)
-    tenant_b = WorkspaceFactory(name="Tenant B")
-    objects = {}
-    for model, build in WORKSPACE_FACTORIES.items():
-        objects[model] = build(tenant_a)
-    _, key_a = make_api_key(tenant_a)
-    _, key_b = make_api_key(tenant_b)
-    return tenant_a, objects, bearer_client(key_a), bearer_client(key_b)
-
-
 def ids_in_workspace(model, workspace) -> set[object]:
     if model is Workspace:
         return {workspace.pk}
@@ -82,53 +87,198 @@ def _ids_in(body: object) -> set[object]:
     return set()
 
 
-@pytest.mark.parametrize(
-    "route,pattern,view_class",
-    scoped_routes(),
-    ids=lambda v: str(v)[:60] if isinstance(v, str) else "",
-)
-def test_other_workspace_sees_nothing(two_workspaces, route, pattern, view_class):
-    tenant_a, objects, client_a, client_b = two_workspaces
+def route_methods(pattern: URLPattern, view_class: type) -> list[str]:
+    """The HTTP methods a route answers (a viewset's actions, or a view's handlers)."""
+    actions = getattr(pattern.callback, "actions", None)
+    if actions:
+        methods = set(actions)
+    else:
+        methods = {m for m in view_class.http_method_names if hasattr(view_class, m)}
+    return [m for m in WALK_METHODS if m in methods]
+
+
+# GET first, DELETE last: a delete that got through would hide what the others do.
+WALK_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def scoped_route_methods() -> list[tuple[str, URLPattern, type, str]]:
+    return [
+        (route, pattern, view_class, method)
+        for route, pattern, view_class in scoped_routes()
+        for method in route_methods(pattern, view_class)
+    ]
+
+
+def _label(value: object) -> str:
+    return str(value)[:60] if isinstance(value, str) else ""
+
+
+@pytest.fixture
+def two_workspaces(db):
+    tenant_a = WorkspaceFactory(name=MARKER)
+    tenant_b = WorkspaceFactory(name="Tenant B")
+    objects = {}
+    for model, build in WORKSPACE_FACTORIES.items():
+        objects[model] = build(tenant_a)
+    _, key_a = make_api_key(tenant_a)
+    _, key_b = make_api_key(tenant_b)
+    return tenant_a, objects, bearer_client(key_a), bearer_client(key_b)
+
+
+def _path_to_workspace(model: type[Model], depth: int = 3) -> str | None:
+    """The lookup from `model` to its workspace id ("workspace_id", "segment__workspace_id",
+    ...), following foreign keys; None for rows that belong to no workspace."""
+    if model is Workspace:
+        return "pk"
+    names = {f.name for f in model._meta.concrete_fields}
+    if "workspace" in names:
+        return "workspace_id"
+    if depth == 0:
+        return None
+    for field in model._meta.concrete_fields:
+        if field.is_relation and field.related_model is not None:
+            inner = _path_to_workspace(field.related_model, depth - 1)
+            if inner is not None:
+                return f"{field.name}__{inner}"
+    return None
+
+
+def tenant_rows(workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every model that belongs to `workspace`, as plain values."""
+    rows = {}
+    for model in apps.get_models():
+        lookup = _path_to_workspace(model)
+        if lookup is None:
+            continue
+        found = model.objects.filter(**{lookup: workspace.pk}).order_by("pk").values()
+        rows[model._meta.label] = list(found)
+    return rows
+
+
+def test_the_snapshot_reaches_rows_through_their_relations(two_workspaces):
+    tenant_a, _objects, _client_a, _client_b = two_workspaces
+    rows = tenant_rows(tenant_a)
+    for label in ("segments.SegmentMembership", "studies.Question", "people.Event"):
+        assert rows[label], f"the walk's workspace has no {label} to guard"
+    assert rows["workspaces.Workspace"] == [Workspace.objects.filter(pk=tenant_a.pk).values()[0]]
+
+
+def _secrets(workspace: Workspace) -> set[str]:
+    """Strings only the first workspace's data holds: none may show in another's answers."""
+    user_ids = Person.objects.filter(workspace=workspace).values_list("user_id", flat=True)
+    return {MARKER, *user_ids}
+
+
+# Valid bodies per (URL name, method) for the walk with another workspace's key, built
+# from the first workspace's rows so that they name its objects (a segment to nest, a
+# person to alias). A route without one gets an empty body.
+def _a_segment(objects: dict[type, Any]) -> int:
+    return int(objects[Segment].pk)
+
+
+def _a_user(objects: dict[type, Any]) -> str:
+    return str(objects[Person].user_id)
+
+
+def _ingest_bodies(objects: dict[type, Any]) -> list[Any]:
+    user = _a_user(objects)
+    items = [
+        {"type": "identify", "userId": user, "traits": {"plan": "stolen"}},
+        {"type": "track", "userId": user, "event": "Order Completed", "messageId": "m-walk"},
+        {"type": "group", "userId": user, "groupId": objects[Account].group_id},
+        {"type": "alias", "previousId": user, "userId": "u_walker"},
+        {"type": "page", "userId": user, "name": "Pricing"},
+        {"type": "screen", "userId": user, "name": "Home"},
+    ]
+    return [{"batch": items}, *items]
+
+
+WALK_BODIES: dict[tuple[str, str], Callable[[dict[type, Any]], list[Any]]] = {
+    ("segment-list", "post"): lambda o: [
+        {"name": "Walk", "kind": "rule", "definition": {"segment": _a_segment(o)}}
+    ],
+    ("segment-preview", "post"): lambda o: [
+        {"kind": "rule", "definition": {"segment": _a_segment(o)}, "as_of": AS_OF},
+        {"kind": "static", "definition": {"user_ids": [_a_user(o)]}, "as_of": AS_OF},
+    ],
+    ("segment-detail", "patch"): lambda o: [{"name": "Walk", "is_active": False}],
+    ("segment-detail", "put"): lambda o: [
+        {"name": "Walk", "kind": "rule", "definition": {"event": "Walked"}}
+    ],
+    ("segment-compute", "post"): lambda o: [{"as_of": AS_OF}],
+    ("segment-members", "post"): lambda o: [{"add": [_a_user(o)], "remove": []}],
+    ("study-list", "post"): lambda o: [
+        {
+            "title": "Walk",
+            "segments": [_a_segment(o)],
+            "questions": [{"key": "why", "type": "open_ended", "prompt": "Why?"}],
+        }
+    ],
+    ("api-key-detail", "patch"): lambda o: [{"name": "Walk"}],
+    ("member-detail", "patch"): lambda o: [{"role": "viewer"}],
+    **{
+        (f"{prefix}-{kind}", "post"): _ingest_bodies
+        for prefix in ("ingest", "sdk")
+        for kind in ("batch", "track", "identify", "group", "page", "screen", "alias")
+    },
+}
+
+
+def walk_bodies(name: str, method: str, objects: dict[type, Any]) -> list[Any]:
+    if method == "get":
+        return [None]
+    build = WALK_BODIES.get((name, method))
+    return build(objects) if build else [{}]
+
+
+def _call(client: APIClient, method: str, url: str, body: Any) -> Any:
+    if body is None:
+        return getattr(client, method)(url)
+    return getattr(client, method)(url, body, format="json")
+
+
+@pytest.mark.parametrize("scope", [KeyScope.FULL, KeyScope.INGEST])
+@pytest.mark.parametrize("route,pattern,view_class,method", scoped_route_methods(), ids=_label)
+def test_other_workspace_sees_and_changes_nothing(
+    two_workspaces, route, pattern, view_class, method, scope
+):
+    """Each method of each route, sent with another workspace's key (of either scope):
+    a row of the first workspace answers exactly as a row that does not exist (404, or
+    the scope's 403 before any lookup), no answer shows the first workspace's data,
+    and nothing of the first workspace changes."""
+    tenant_a, objects, client_a, _client_b = two_workspaces
+    client_b = bearer_client(make_api_key(WorkspaceFactory(name="Tenant C"), scope)[1])
     model = model_of(view_class)
     assert model is not None, f"{view_class.__name__} declares no queryset; scoping needs one"
     assert model in WORKSPACE_FACTORIES, (
         f"Register a builder for {model.__name__} in tests/factories.WORKSPACE_FACTORIES"
     )
-    row = objects[model]
     params = kwarg_names(pattern)
-
-    if not params:
-        url = reverse(pattern.name)
-        response_b = client_b.get(url)
-        if response_b.status_code == 405:
-            pytest.skip("no GET on this route")
-        assert response_b.status_code == 200, response_b.content
-        body = response_b.json()
-        assert MARKER not in json.dumps(body)
-        assert not (_ids_in(body) & ids_in_workspace(model, tenant_a))
-        if isinstance(body, dict) and "id" in body:
-            assert body["id"] not in ids_in_workspace(model, tenant_a)
-    elif params == {"pk"}:
-        url = reverse(pattern.name, kwargs={"pk": row.pk})
-        response_a = client_a.get(url)
-        if response_a.status_code == 405:
-            pytest.skip("no GET on this route")
-        assert response_a.status_code == 200, "the owner workspace must see its own row"
-        response_b = client_b.get(url)
-        assert response_b.status_code == 404
-        assert response_b.json() == {"error": "Not found.", "detail": {"code": "not_found"}}
-        # Writes from the other workspace fail exactly as on a row that does not
-        # exist (no existence leak), and change nothing.
-        before = model.objects.filter(pk=row.pk).values().first()
-        missing_url = reverse(pattern.name, kwargs={"pk": 10**12})
-        for method in ("patch", "put", "delete"):
-            answer = getattr(client_b, method)(url, {}, format="json")
-            control = getattr(client_b, method)(missing_url, {}, format="json")
-            assert answer.status_code >= 400, (method, answer.status_code)
-            assert (answer.status_code, answer.json()) == (control.status_code, control.json())
-        assert model.objects.filter(pk=row.pk).values().first() == before
-    else:
+    if params not in (set(), {"pk"}):
         pytest.fail(f"Teach the isolation walk the URL parameters {params} of /{route}")
+    row = objects[model]
+    url = reverse(pattern.name, kwargs={"pk": row.pk} if params else {})
+    missing_url = reverse(pattern.name, kwargs={"pk": 10**12}) if params else None
+    if params and method == "get":
+        assert client_a.get(url).status_code == 200, "the owner workspace must see its own row"
+    secrets = _secrets(tenant_a)
+    before = tenant_rows(tenant_a)
+
+    for body in walk_bodies(pattern.name, method, objects):
+        answer = _call(client_b, method, url, body)
+        assert answer.status_code < 500, (method, body, answer.content)
+        text = answer.content.decode()
+        assert not [s for s in secrets if s in text], (method, body, text[:300])
+        if missing_url is not None:
+            control = _call(client_b, method, missing_url, body)
+            assert answer.status_code in (403, 404), (method, answer.status_code, answer.content)
+            assert (answer.status_code, answer.json()) == (control.status_code, control.json())
+        elif method == "get" and answer.status_code == 200:
+            body_b = answer.json()
+            assert not (_ids_in(body_b) & ids_in_workspace(model, tenant_a))
+            if isinstance(body_b, dict) and "id" in body_b:
+                assert body_b["id"] not in ids_in_workspace(model, tenant_a)
+    assert tenant_rows(tenant_a) == before
 
 
 def test_every_api_view_is_scoped_by_the_system_check():
@@ -158,10 +308,30 @@ def exempt_webhook(workspace: Workspace) -> tuple[dict[str, Any], Signer]:
     return {"pk": segment.pk}, headers
 
 
+def exempt_interview(workspace: Workspace) -> tuple[dict[str, Any], Signer]:
+    """A respondent's token (the credential is in the path), with the current step as the
+    answer's seed body. Each request starts with fresh rate limits, so hostile bodies reach
+    the parsing rather than the 429 (tests/interviews covers the limits)."""
+    invitation = Invitation.objects.filter(workspace=workspace).first()
+    if invitation is None:
+        invitation = live_study_with_invitation(workspace).invitations.get()
+    interview = interview_services.interview_open(token=invitation.token)
+    current = interview_state(interview).as_data()["step"]["id"]
+    SEED_BODIES[("interview-answer", "post")] = [{"step": current, "value": "Walk"}]
+
+    def headers(body: bytes) -> dict[str, str]:
+        cache.clear()
+        return {}
+
+    return {"token": invitation.token}, headers
+
+
 # Routes whose credential is not a workspace key: how to reach one (URL kwargs) and how
 # to sign a body for it, so hostile bodies get past the signature to the parsing.
 EXEMPT_ROUTES: dict[type, Callable[[Workspace], tuple[dict[str, Any], Signer]]] = {
     SegmentWebhookApi: exempt_webhook,
+    InterviewApi: exempt_interview,
+    AnswerApi: exempt_interview,
 }
 
 RULE_SEED = {
