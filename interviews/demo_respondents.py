@@ -18,6 +18,7 @@ launch, so answer timings and the "too fast" check see people, not a loop.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,15 +26,17 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from unittest import mock
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from people.demo_data import DEFAULT_SEED, latent_group
-from studies.models import Invitation, Study, StudyStatus
+from studies.models import Invitation, Study, StudyMode, StudyStatus
 from workspaces.models import Workspace
 
 MAX_STEPS: Final = 60
-RESPONSE_RATE: Final = 0.65
+# Who answers: most of a one-off study's invitees, a trickle of a listening study's.
+RESPONSE_RATES: Final[dict[str, float]] = {StudyMode.ONE_OFF: 0.65, StudyMode.CONTINUOUS: 0.25}
 DROP_OUT_RATE: Final = 0.06
 LOW_QUALITY_RATE: Final = 0.06
 
@@ -249,18 +252,36 @@ class SimulationResult:
     followups: int = 0
 
 
-def simulate_demo_interviews(
-    *, workspace: Workspace, seed: int = DEFAULT_SEED, response_rate: float = RESPONSE_RATE
-) -> SimulationResult:
+def simulate_demo_interviews(*, workspace: Workspace, seed: int = DEFAULT_SEED) -> SimulationResult:
     """Walk the invited people of the workspace's live studies through their interviews."""
     result = SimulationResult()
-    client = APIClient()
+    client = APIClient(HTTP_HOST=_host())
+    # One log line per moderator turn is for production; here it would drown the output.
+    with _quiet("llm", "interviews"):
+        _simulate(client, workspace, seed, result)
+    return result
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _simulate(client: APIClient, workspace: Workspace, seed: int, result: SimulationResult) -> None:
     studies = Study.objects.filter(workspace=workspace, status=StudyStatus.LIVE).order_by("id")
     for study in studies:
         invitations = Invitation.objects.filter(study=study).select_related("person")
         for number, invitation in enumerate(invitations.order_by("id")):
             rng = random.Random(f"{seed}:respondent:{study.key}:{invitation.pk}")  # noqa: S311
-            if rng.random() >= response_rate:
+            if rng.random() >= RESPONSE_RATES.get(study.mode, 0.5):
                 continue
             user_id = invitation.person.user_id or ""
             respondent = _Respondent(
@@ -272,7 +293,31 @@ def simulate_demo_interviews(
             address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
             with _clock(start, ceiling=timezone.now()) as clock:
                 _walk(client, invitation.token, respondent, clock, address, result)
-    return result
+
+
+def _host() -> str:
+    """A host name this deployment accepts, for the requests the simulation sends."""
+    for host in settings.ALLOWED_HOSTS:
+        name = host.lstrip(".")
+        if name and "*" not in name:
+            return name
+    return "localhost"
+
+
+class SimulationError(RuntimeError):
+    """The API answered a simulated respondent in a way no respondent should see."""
+
+
+# Answers a respondent may legitimately get: the link is closed, paused or gone.
+EXPECTED_REFUSALS: Final = frozenset({409, 410})
+
+
+def _check(response: Any) -> bool:
+    if response.status_code == 200:
+        return True
+    if response.status_code in EXPECTED_REFUSALS:
+        return False
+    raise SimulationError(f"{response.status_code}: {response.content[:500]!r}")
 
 
 def _mode(rng: random.Random) -> str:
@@ -314,7 +359,7 @@ def _walk(
 ) -> None:
     url = f"/api/v1/interviews/{token}/"
     response = client.get(url, REMOTE_ADDR=address)
-    if response.status_code != 200:
+    if not _check(response):
         return
     result.started += 1
     state = response.json()
@@ -332,7 +377,7 @@ def _walk(
         response = client.post(
             f"{url}answer", {"step": step["id"], "value": value}, format="json", REMOTE_ADDR=address
         )
-        if response.status_code != 200:
+        if not _check(response):
             return
         state = response.json()
 
