@@ -49,12 +49,11 @@ def preview(
     first identified members by id, so it is stable between previews.
 
     One statement that evaluates the rule once, as a compute does, then counts it and
-    looks its first members up by primary key. (Asked as `person.id IN (rule) ORDER BY
-    id LIMIT n`, the sample let the planner walk the person index in id order and probe
-    the rule per person, and the rule ran twice.)"""
+    looks its first members up by primary key. (Asked as a count and then `person.id IN
+    (rule) ORDER BY id LIMIT n`, the rule ran twice.)"""
     analyze_if_stale(using=using)
     query = compile_rule(definition, workspace=workspace, as_of=as_of, using=using)
-    statement, params = preview_statement(query, sample)
+    statement, params = preview_statement(query, sample, vendor=connections[using].vendor)
     with connections[using].cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
@@ -63,13 +62,20 @@ def preview(
     return {"size": size, "sample": [user_id for _, user_id in members]}
 
 
-def preview_statement(query: CompiledQuery, sample: int) -> tuple[str, tuple[Any, ...]]:
-    """The preview's one statement: rows (NULL, size), then (user_id, id) of the sample."""
+def preview_statement(
+    query: CompiledQuery, sample: int, *, vendor: str = "postgresql"
+) -> tuple[str, tuple[Any, ...]]:
+    """The preview's one statement: rows (NULL, size), then (user_id, id) of the sample.
+
+    The sample looks the rule's people up by primary key (`id = ANY(ARRAY(...))` on
+    PostgreSQL): the planner cannot size the rule, and a join let it walk every person
+    in id order, rescanning the rule for each."""
+    members = "ANY(ARRAY(SELECT person_id FROM rule_ids))" if vendor == "postgresql" else ""
+    lookup = f"sp.id = {members}" if members else "sp.id IN (SELECT person_id FROM rule_ids)"
     statement = (
         f"WITH rule_ids AS ({query.sql}) "  # noqa: S608  (compiled SQL)
         "SELECT NULL, COUNT(*) FROM rule_ids UNION ALL "
-        "SELECT * FROM (SELECT sp.user_id, sp.id FROM rule_ids "
-        f"JOIN {PERSON} sp ON sp.id = rule_ids.person_id "
-        "WHERE sp.user_id IS NOT NULL ORDER BY sp.id LIMIT %s) first_members"
+        f"SELECT * FROM (SELECT sp.user_id, sp.id FROM {PERSON} sp WHERE {lookup} "
+        "AND sp.user_id IS NOT NULL ORDER BY sp.id LIMIT %s) first_members"
     )
     return statement, (*query.params, sample)
