@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test lint bench install schema clean
+.PHONY: demo demo-reset test lint bench install schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,11 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: install, migrate, load the demo workspace, serve on :8000 with a worker and beat
+## demo: install, migrate, build the demo workspace (once; reused after), serve on :8000
+## with a worker and beat; the URL and the login are the last lines; one Ctrl-C stops all
 demo: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_demo
-	$(PY) manage.py rundemo
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py setup_demo
+	@$(PY) manage.py rundemo --addr $(DEMO_ADDR)
+
+## demo-reset: delete the demo workspace, build it again from scratch, then serve
+demo-reset: $(STAMP)
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py setup_demo --reset
+	@$(PY) manage.py rundemo --addr $(DEMO_ADDR)
 
 ## test: install and run the whole suite (PostgreSQL when reachable, else SQLite)
 test: $(STAMP)

@@ -7,6 +7,7 @@ client answers with one re-ask and then treats as a failure.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -36,12 +37,25 @@ def check_schema(schema: JsonObject) -> None:
     A bad schema is a programming error, reported at once rather than as a
     model failure that would quietly fall back.
     """
+    _validator(_canonical(schema))
+
+
+def _canonical(schema: JsonObject) -> str:
+    return json.dumps(schema, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=128)
+def _validator(canonical: str) -> Draft202012Validator:
+    """A checked validator per schema: callers pass the same few schemas on every call
+    (an interview turn), and checking a schema against the metaschema costs a millisecond."""
+    schema = json.loads(canonical)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         raise ValueError(f"invalid JSON schema: {error.message}") from error
     if schema.get("type") != "object":
         raise ValueError('the schema must describe a JSON object ("type": "object")')
+    return Draft202012Validator(schema)
 
 
 def schema_format(schema: JsonObject, *, name: str, strict: bool) -> ResponseFormat:
@@ -87,7 +101,7 @@ def parse_object(content: str | None, schema: JsonObject) -> JsonObject:
 
 def schema_problem(data: object, schema: JsonObject) -> str | None:
     """Where `data` breaks `schema`, named by path and keyword only (values may be private)."""
-    error = best_match(Draft202012Validator(schema).iter_errors(data))
+    error = best_match(_validator(_canonical(schema)).iter_errors(data))
     if error is None:
         return None
     return f"does not match the schema: {error.validator!s} failed at {error.json_path}"

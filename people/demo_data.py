@@ -1,60 +1,81 @@
-"""Believable demo data for a B2B analytics product, seeded and reproducible.
+"""The demo's seeded generator: a B2B SaaS analytics product's customers and what they do.
 
-People fall into planted behavioral groups, so that rule, RFM and cluster
-segments built on the demo have something real to find:
+Every person belongs to one latent group (`GROUPS`). The group is stored nowhere; it
+drives behavior here and, in the interview simulation, what the person says. The
+behavior covers the eight kinds researchers segment on:
 
-- power users: active most weekdays, dashboards, exports, feature use, invites;
-- buyers: moderate use, repeat `Order Completed` with high `amount`s;
-- trial stallers: signed up in the last weeks, free plan, view pricing again and
-  again (3+ times in the last 7 days), never invite a teammate, never buy;
-- churn risks: paying customers active months ago who faded out 5 to 10 weeks
-  ago, after support tickets;
-- casual users: everyone else, occasional logins.
+- purchases: `Order Completed` with an `amount` (monthly renewals, credit packs);
+- usage rate: `Session Started` (with `platform`), `Feature Used`, `Report Exported`,
+  `Dashboard Created`: heavy, light and lapsed users;
+- occasions: weekday mornings, quarter-end spikes, weekend-morning purchases;
+- benefits sought: which `feature` people lean on, coupons on orders;
+- loyalty: renewals going back years next to people who lapsed; an `nps` trait;
+- journey stage: `Signed Up` → `Project Created` → `Teammate Invited` →
+  `Subscription Started` → `Plan Upgraded`, or `Plan Downgraded` / `Subscription Cancelled`;
+- channel engagement: `Email Opened`, `Email Clicked`, `Push Clicked`;
+- intent signals: `Pricing Page Viewed`, `Demo Requested`, downgrades, support tickets.
 
-The group is not stored anywhere: it shows only in behavior. Everything derives
-from one `random.Random(seed)` and a pinned `now`, so a seed and an `as_of`
-give the same rows every time.
+Usage events span the last `days` days; billing history (orders) goes back to signup,
+up to two years, as a billing import would. Each person has a `random.Random` of their
+own, seeded from the run's seed and their user id, so a seed and a pinned `now` give
+the same rows whatever the chunking, and `latent_group` can tell a person's group
+without regenerating anything. People are written in chunks with `bulk_create`
+(memory bounded by the chunk, not the workspace).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from people.bulk import insert_ignoring_conflicts
 from people.models import Account, Event, Person, PersonAlias
 from workspaces.models import Workspace
 
-WINDOW_DAYS = 120
-BATCH_SIZE = 2000
-ACCOUNTS_PER_PERSON = 150 / 2000
+DEFAULT_PEOPLE: Final = 5000
+DEFAULT_DAYS: Final = 180
+DEFAULT_SEED: Final = 7
+PEOPLE_PER_CHUNK: Final = 250
+EVENT_COLUMNS: Final = (
+    "workspace_id",
+    "person_id",
+    "name",
+    "properties",
+    "timestamp",
+    "message_id",
+    "received_at",
+)
+PEOPLE_PER_ACCOUNT: Final = 13
+BILLING_HISTORY_DAYS: Final = 540
 
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-FIRST_NAMES = _words(
+FIRST_NAMES: Final = _words(
     "Ada Alex Amara Ben Carla Chen Dana Diego Elena Emeka Farah Felix Grace Hana Ivan "
     "Jonas Julia Kai Lena Leo Maya Mateo Mia Nadia Noah Omar Priya Quinn Rosa Sam Sara "
     "Sofia Tariq Theo Uma Vera Wei Yara Yusuf Zoe"
 )
-LAST_NAMES = _words(
+LAST_NAMES: Final = _words(
     "Adams Bauer Costa Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kim Kowalski Lopez "
     "Martin Moreau Nakamura Novak Okafor Patel Rossi Schmidt Silva Singh Tanaka Nguyen "
     "Weber Walsh Yilmaz Zhang Murphy"
 )
-COMPANY_HEADS = _words(
+COMPANY_HEADS: Final = _words(
     "Blue North Bright Iron Clear Silver Green Swift Red Open True High Deep Bold Quiet "
     "Amber Cedar Harbor Summit Lumen"
 )
-COMPANY_TAILS = _words("field wave stack labs works loop path point forge leaf mint grid")
-INDUSTRIES = (
+COMPANY_TAILS: Final = _words("field wave stack labs works loop path point forge leaf mint grid")
+INDUSTRIES: Final = (
     "Software",
     "E-commerce",
     "Fintech",
@@ -65,9 +86,8 @@ INDUSTRIES = (
     "Manufacturing",
     "Agency",
 )
-COUNTRIES = {"US": 30, "GB": 10, "DE": 10, "IN": 8, "FR": 6, "CA": 6, "BR": 5, "NL": 4}
-COUNTRIES |= {"AU": 4, "ES": 4, "SE": 3, "JP": 3, "PL": 3, "MX": 2, "NG": 2}
-ROLES = {
+COUNTRIES: Final = {"US": 30, "GB": 10, "DE": 10, "IN": 8, "FR": 6, "CA": 6, "BR": 5, "NL": 4}
+ROLES: Final = {
     "Product Manager": 22,
     "Engineer": 20,
     "Data Analyst": 16,
@@ -76,75 +96,142 @@ ROLES = {
     "Founder": 6,
     "Customer Success": 8,
     "Executive": 4,
-    "Sales": 5,
 }
-FEATURES = ("funnels", "cohorts", "retention", "alerts", "sql", "dashboards", "segments")
-ORDER_AMOUNTS = (29.0, 49.0, 99.0, 149.0, 299.0, 499.0)
+PLAN_PRICES: Final = {"pro": (49.0, 99.0), "team": (299.0, 499.0)}
+CREDIT_PACKS: Final = (49.0, 79.0, 129.0)
+QUARTER_END_MONTHS: Final = (3, 6, 9, 12)
 
 
 @dataclass(frozen=True)
-class Archetype:
-    name: str
+class Group:
+    """A latent group: how its members sign up, use the product, pay and read email."""
+
+    key: str
+    label: str
     share: float
-    signup_days: tuple[int, int]  # signed up this many days ago (range)
-    daily_activity: float  # chance of a session on a weekday
+    signup_days: tuple[int, int]  # signed up this many days before now (range)
     plans: dict[str, int]
+    session_rate: float  # chance of a session on a weekday
+    weekend_factor: float
+    peak_hours: tuple[int, ...]
+    platforms: dict[str, int]
     actions: dict[str, float]  # event → expected count per session
+    features: dict[str, int]  # which features they lean on (benefits sought)
+    email_click: float  # chance of clicking one campaign email
+    nps: tuple[int, int] | None = None
+    roles: dict[str, int] = field(default_factory=lambda: dict(ROLES))
 
 
-ARCHETYPES = (
-    Archetype(
-        "power",
-        0.12,
-        (60, 720),
-        0.33,
-        {"team": 50, "pro": 45, "free": 5},
-        {
-            "Feature Used": 1.3,
-            "Dashboard Created": 0.22,
-            "Report Exported": 0.45,
-            "Teammate Invited": 0.05,
-            "Pricing Page Viewed": 0.02,
+GROUPS: Final[tuple[Group, ...]] = (
+    Group(
+        key="power",
+        label="Power analysts",
+        share=0.10,
+        signup_days=(200, 900),
+        plans={"team": 85, "pro": 15},
+        session_rate=0.6,
+        weekend_factor=0.15,
+        peak_hours=(8, 9, 10),
+        platforms={"web": 85, "ios": 10, "android": 5},
+        actions={
+            "Feature Used": 0.4,
+            "Report Exported": 2.2,
+            "Dashboard Created": 0.2,
+            "Teammate Invited": 0.03,
         },
+        features={"sql": 40, "dashboards": 25, "alerts": 20, "funnels": 15},
+        email_click=0.05,
+        nps=(8, 10),
+        roles={"Data Analyst": 45, "Engineer": 30, "Product Manager": 25},
     ),
-    Archetype(
-        "buyer",
-        0.10,
-        (30, 500),
-        0.2,
-        {"pro": 60, "team": 30, "free": 10},
-        {"Feature Used": 0.9, "Report Exported": 0.3, "Dashboard Created": 0.08},
+    Group(
+        key="steady",
+        label="Steady reporters",
+        share=0.18,
+        signup_days=(380, 1000),
+        plans={"pro": 80, "team": 20},
+        session_rate=0.2,
+        weekend_factor=0.05,
+        peak_hours=(9, 10, 11),
+        platforms={"web": 95, "ios": 5},
+        actions={"Feature Used": 0.5, "Report Exported": 0.7, "Dashboard Created": 0.04},
+        features={"dashboards": 50, "retention": 25, "cohorts": 25},
+        email_click=0.12,
+        nps=(8, 10),
     ),
-    Archetype(
-        "staller",
-        0.15,
-        (3, 24),
-        0.45,
-        {"free": 100},
-        {"Feature Used": 0.5, "Pricing Page Viewed": 0.55, "Dashboard Created": 0.05},
+    Group(
+        key="evaluator",
+        label="Price-checking evaluators",
+        share=0.14,
+        signup_days=(2, 28),
+        plans={"free": 100},
+        session_rate=0.5,
+        weekend_factor=0.3,
+        peak_hours=(10, 13, 15, 16),
+        platforms={"web": 100},
+        actions={"Feature Used": 0.8, "Pricing Page Viewed": 0.35, "Dashboard Created": 0.1},
+        features={"funnels": 40, "dashboards": 35, "segments": 25},
+        email_click=0.3,
+        roles={"Product Manager": 35, "Founder": 25, "Marketing": 20, "Engineer": 20},
     ),
-    Archetype(
-        "churn_risk",
-        0.15,
-        (100, 300),
-        0.35,
-        {"pro": 60, "team": 20, "free": 20},
-        {"Feature Used": 0.8, "Report Exported": 0.12, "Support Ticket Opened": 0.04},
+    Group(
+        key="light",
+        label="Light, email-first users",
+        share=0.36,
+        signup_days=(20, 700),
+        plans={"free": 75, "pro": 25},
+        session_rate=0.06,
+        weekend_factor=0.4,
+        peak_hours=(11, 14, 16, 20),
+        platforms={"web": 70, "ios": 18, "android": 12},
+        actions={"Feature Used": 0.6, "Report Exported": 0.2, "Pricing Page Viewed": 0.03},
+        features={"dashboards": 60, "alerts": 25, "funnels": 15},
+        email_click=0.45,
+        nps=(3, 8),
     ),
-    Archetype(
-        "casual",
-        0.48,
-        (1, 400),
-        0.08,
-        {"free": 60, "pro": 30, "team": 10},
-        {
-            "Feature Used": 0.7,
-            "Report Exported": 0.1,
-            "Dashboard Created": 0.05,
-            "Pricing Page Viewed": 0.04,
-        },
+    Group(
+        key="fading",
+        label="Fading payers",
+        share=0.14,
+        signup_days=(150, 700),
+        plans={"pro": 65, "team": 35},
+        session_rate=0.25,
+        weekend_factor=0.1,
+        peak_hours=(9, 14, 15),
+        platforms={"web": 90, "android": 10},
+        actions={"Feature Used": 0.6, "Report Exported": 0.3, "Support Ticket Opened": 0.04},
+        features={"funnels": 35, "cohorts": 35, "retention": 30},
+        email_click=0.08,
+        nps=(0, 6),
+    ),
+    Group(
+        key="founder",
+        label="Weekend founders",
+        share=0.08,
+        signup_days=(60, 500),
+        plans={"pro": 100},
+        session_rate=0.2,
+        weekend_factor=2.2,
+        peak_hours=(7, 8, 9),
+        platforms={"web": 60, "ios": 40},
+        actions={"Feature Used": 0.9, "Report Exported": 0.5, "Pricing Page Viewed": 0.05},
+        features={"funnels": 45, "segments": 30, "alerts": 25},
+        email_click=0.2,
+        nps=(6, 10),
+        roles={"Founder": 80, "Marketing": 20},
     ),
 )
+GROUPS_BY_KEY: Final = {group.key: group for group in GROUPS}
+
+
+def latent_group(*, seed: int, user_id: str) -> Group:
+    """The latent group the generator gave `user_id` for this seed (stored nowhere)."""
+    rng = random.Random(f"{seed}:group:{user_id}")  # noqa: S311 - demo data, not secrets
+    return rng.choices(GROUPS, weights=[g.share for g in GROUPS])[0]
+
+
+def demo_user_id(index: int) -> str:
+    return f"u_{index + 1:05d}"
 
 
 @dataclass(frozen=True)
@@ -156,17 +243,39 @@ class DemoResult:
     aliases: int = 0
 
 
-def load_demo_data(
-    *, workspace: Workspace, people: int = 2000, seed: int = 7, now: dt.datetime | None = None
+def seed_demo_data(
+    *,
+    workspace: Workspace,
+    people: int = DEFAULT_PEOPLE,
+    days: int = DEFAULT_DAYS,
+    seed: int = DEFAULT_SEED,
+    now: dt.datetime | None = None,
 ) -> DemoResult:
-    """Fill an empty workspace with demo people, accounts and events; a no-op otherwise."""
-    now = now or timezone.now()
+    """Fill an empty workspace with demo accounts, people and events; a no-op otherwise."""
+    now = now or timezone.now().replace(microsecond=0)
     with transaction.atomic():
         # Lock the workspace row so two concurrent loads cannot both see "empty".
         Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
         if Person.objects.filter(workspace=workspace).exists():
             return DemoResult(created=False)
-        return _DemoWriter(workspace=workspace, seed=seed, now=now).write(people)
+        return _Generator(workspace=workspace, seed=seed, now=now, days=days).write(people)
+
+
+# --- the generator ---------------------------------------------------------------
+
+
+Moment = tuple[str, dt.datetime, dict[str, Any]]
+
+
+@dataclass
+class _PersonPlan:
+    user_id: str
+    group: Group
+    account: Account | None
+    traits: dict[str, Any]
+    signup: dt.datetime
+    anonymous_ids: list[str]
+    events: list[Moment]
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
@@ -174,74 +283,54 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 def _count(rng: random.Random, expected: float) -> int:
-    """A small count with the given mean: whole part plus one more with the remainder's chance."""
+    """A small count with the given mean: the whole part, plus one with the remainder's chance."""
     whole = int(expected)
     return whole + (1 if rng.random() < expected - whole else 0)
 
 
-class _DemoWriter:
-    def __init__(self, *, workspace: Workspace, seed: int, now: dt.datetime) -> None:
+def _at_hour(rng: random.Random, day: dt.datetime, hour: float) -> dt.datetime:
+    base = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    hour = min(23, max(0, round(rng.gauss(hour, 1.2))))
+    return base + dt.timedelta(hours=hour, seconds=rng.randint(0, 3599))
+
+
+def _quarter_end(day: dt.datetime) -> bool:
+    return day.month in QUARTER_END_MONTHS and day.day >= 20
+
+
+class _Generator:
+    def __init__(self, *, workspace: Workspace, seed: int, now: dt.datetime, days: int) -> None:
         self.workspace = workspace
-        self.rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
         self.seed = seed
         self.now = now
-        self.window_start = now - dt.timedelta(days=WINDOW_DAYS)
+        self.window_start = now - dt.timedelta(days=days)
 
     def write(self, people: int) -> DemoResult:
-        accounts = self._accounts(max(1, round(people * ACCOUNTS_PER_PERSON)))
-        Account.objects.bulk_create(accounts, batch_size=BATCH_SIZE)
-        account_ids = dict(
-            Account.objects.filter(workspace=self.workspace).values_list("group_id", "pk")
-        )
-        plans = [self._plan_person(index, accounts) for index in range(people)]
-        Person.objects.bulk_create(
-            [
-                Person(
-                    workspace=self.workspace,
-                    user_id=plan.user_id,
-                    account_id=account_ids.get(plan.group_id) if plan.group_id else None,
-                    traits=plan.traits,
-                    first_seen=plan.first_seen,
-                    last_seen=plan.last_seen,
-                )
-                for plan in plans
-            ],
-            batch_size=BATCH_SIZE,
-        )
-        person_ids: dict[str, int] = {
-            user_id: pk
-            for user_id, pk in Person.objects.filter(workspace=self.workspace).values_list(
-                "user_id", "pk"
-            )
-            if user_id is not None
-        }
-        aliases = [
-            PersonAlias(
-                workspace=self.workspace, anonymous_id=anon, person_id=person_ids[p.user_id]
-            )
-            for p in plans
-            for anon in p.anonymous_ids
-        ]
-        PersonAlias.objects.bulk_create(aliases, batch_size=BATCH_SIZE)
-        events = self._write_events(plans, person_ids)
+        accounts = self._accounts(max(1, people // PEOPLE_PER_ACCOUNT))
+        Account.objects.bulk_create(accounts)
+        events = aliases = 0
+        for start in range(0, people, PEOPLE_PER_CHUNK):
+            plans = [
+                self._plan(index, accounts)
+                for index in range(start, min(people, start + PEOPLE_PER_CHUNK))
+            ]
+            written = self._write_chunk(plans)
+            events += written[0]
+            aliases += written[1]
         return DemoResult(
-            created=True,
-            people=len(plans),
-            accounts=len(accounts),
-            events=events,
-            aliases=len(aliases),
+            created=True, people=people, accounts=len(accounts), events=events, aliases=aliases
         )
 
-    # --- accounts ---------------------------------------------------------------
+    # --- accounts ----------------------------------------------------------------
 
     def _accounts(self, count: int) -> list[Account]:
-        rng = self.rng
+        rng = random.Random(f"{self.seed}:accounts")  # noqa: S311 - demo data
         names = [f"{head}{tail}" for head in COMPANY_HEADS for tail in COMPANY_TAILS]
         rng.shuffle(names)
         accounts = []
         for index in range(count):
             name = names[index % len(names)] + ("" if index < len(names) else f" {index}")
-            employees = int(rng.lognormvariate(4.2, 1.3)) + 3
+            employees = int(rng.lognormvariate(4.0, 1.2)) + 3
             accounts.append(
                 Account(
                     workspace=self.workspace,
@@ -251,215 +340,334 @@ class _DemoWriter:
                         "domain": f"{name.lower().replace(' ', '')}.example",
                         "industry": rng.choice(INDUSTRIES),
                         "employees": employees,
-                        "arr": round(min(employees, 2000) * rng.uniform(18, 60), -2),
+                        "arr": float(round(min(employees, 2000) * rng.uniform(18, 60), -2)),
                         "country": _weighted(rng, COUNTRIES),
                     },
-                    created_at=self.window_start - dt.timedelta(days=rng.randint(0, 600)),
+                    created_at=self.now - dt.timedelta(days=rng.randint(200, 1200)),
                     updated_at=self.now,
                 )
             )
         return accounts
 
-    # --- people -----------------------------------------------------------------
+    # --- people ------------------------------------------------------------------
 
-    def _plan_person(self, index: int, accounts: list[Account]) -> _PersonPlan:
-        rng = self.rng
-        archetype = rng.choices(ARCHETYPES, weights=[a.share for a in ARCHETYPES])[0]
+    def _plan(self, index: int, accounts: list[Account]) -> _PersonPlan:
+        user_id = demo_user_id(index)
+        group = latent_group(seed=self.seed, user_id=user_id)
+        rng = random.Random(f"{self.seed}:person:{user_id}")  # noqa: S311 - demo data
         signup = self.now - dt.timedelta(
-            days=rng.randint(*archetype.signup_days), seconds=rng.randint(0, 86399)
+            days=rng.randint(*group.signup_days), seconds=rng.randint(0, 86399)
         )
-        plan = _weighted(rng, archetype.plans)
-        account = self._pick_account(rng, accounts, plan)
+        plan = _weighted(rng, group.plans)
+        account = self._account_for(rng, accounts, group, plan)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         domain = account.traits["domain"] if account else rng.choice(("gmail.com", "outlook.com"))
         traits: dict[str, Any] = {
             "name": f"{first} {last}",
-            "email": f"{first.lower()}.{last.lower()}{index}@{domain}",
+            "email": f"{first.lower()}.{last.lower()}{index + 1}@{domain}",
             "plan": plan,
             "country": account.traits["country"]
             if account and rng.random() < 0.8
             else _weighted(rng, COUNTRIES),
             "signup_date": signup.date().isoformat(),
-            "role": _weighted(rng, ROLES),
-            "marketing_opt_in": rng.random() < 0.4,
+            "role": _weighted(rng, group.roles),
+            "marketing_opt_in": rng.random() < 0.75,
         }
+        if group.nps and rng.random() < 0.6:
+            traits["nps"] = rng.randint(*group.nps)
         person = _PersonPlan(
-            user_id=f"u_{index + 1:05d}",
-            group_id=account.group_id if account else None,
+            user_id=user_id,
+            group=group,
+            account=account,
             traits=traits,
-            first_seen=signup,
-            last_seen=signup,
+            signup=signup,
             anonymous_ids=[
                 f"anon-{rng.getrandbits(48):012x}" for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))
             ],
             events=[],
         )
-        person.events = list(self._behave(person, archetype, signup))
-        if person.events:
-            person.last_seen = max(ts for _, ts, _ in person.events)
+        person.events = sorted(_Behavior(self, person, rng).moments(), key=lambda m: m[1])
         return person
 
-    def _pick_account(
-        self, rng: random.Random, accounts: list[Account], plan: str
+    def _account_for(
+        self, rng: random.Random, accounts: list[Account], group: Group, plan: str
     ) -> Account | None:
-        # Team plans are always on an account; a third of the rest use Motive alone.
-        if plan != "team" and rng.random() < 0.35:
+        # Team plans are always on an account; a third of the rest use the product alone.
+        if plan != "team" and rng.random() < 0.3:
             return None
+        if group.key == "evaluator":
+            # Evaluators come from companies big enough to shop around as a committee.
+            large = [a for a in accounts[:40] if a.traits["employees"] >= 50]
+            if large:
+                return rng.choice(large)
         # Skewed towards the first accounts: a few large buying committees, many small ones.
         return accounts[int(len(accounts) * rng.random() ** 1.4)]
 
-    # --- behavior ---------------------------------------------------------------
+    # --- writing -----------------------------------------------------------------
 
-    def _behave(
-        self, person: _PersonPlan, archetype: Archetype, signup: dt.datetime
-    ) -> Iterator[tuple[str, dt.datetime, dict[str, Any]]]:
-        rng = self.rng
-        if signup >= self.window_start:
-            source = rng.choice(("organic", "ads", "referral", "partner"))
+    def _write_chunk(self, plans: list[_PersonPlan]) -> tuple[int, int]:
+        people = Person.objects.bulk_create(
+            [
+                Person(
+                    workspace=self.workspace,
+                    user_id=plan.user_id,
+                    account=plan.account,
+                    traits=plan.traits,
+                    first_seen=plan.events[0][1] if plan.events else plan.signup,
+                    last_seen=plan.events[-1][1] if plan.events else plan.signup,
+                )
+                for plan in plans
+            ]
+        )
+        ids = {person.user_id: person.pk for person in people}
+        if None in ids.values():  # backends that return no ids on bulk insert
+            ids = dict(
+                Person.objects.filter(
+                    workspace=self.workspace, user_id__in=[p.user_id for p in plans]
+                ).values_list("user_id", "pk")
+            )
+        aliases = [
+            PersonAlias(workspace=self.workspace, anonymous_id=anon, person_id=ids[p.user_id])
+            for p in plans
+            for anon in p.anonymous_ids
+        ]
+        PersonAlias.objects.bulk_create(aliases)
+        # The ingestion writer's multi-row insert: far cheaper than model instances.
+        adapt = connection.ops.adapt_datetimefield_value
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        events = [
+            (
+                self.workspace.pk,
+                ids[plan.user_id],
+                name,
+                dumps(properties),
+                adapt(timestamp),
+                f"demo-{self.seed}-{plan.user_id}-{number}",
+                adapt(timestamp),
+            )
+            for plan in plans
+            for number, (name, timestamp, properties) in enumerate(plan.events)
+        ]
+        insert_ignoring_conflicts(
+            table=Event._meta.db_table,
+            columns=EVENT_COLUMNS,
+            rows=events,
+            conflict="(workspace_id, message_id)",
+        )
+        return len(events), len(aliases)
+
+
+class _Behavior:
+    """One person's moments, from their group, their own random stream and the calendar."""
+
+    def __init__(self, generator: _Generator, person: _PersonPlan, rng: random.Random) -> None:
+        self.rng = rng
+        self.person = person
+        self.group = person.group
+        self.now = generator.now
+        self.window_start = generator.window_start
+        self.start = max(person.signup, generator.window_start)
+        self.intensity = rng.lognormvariate(0, 0.3)
+        self.peak = rng.choice(self.group.peak_hours)
+        self.platform = _weighted(rng, self.group.platforms)
+        # Fading payers stopped using the product five to ten weeks ago.
+        self.end = self.now
+        if self.group.key == "fading":
+            self.end = self.now - dt.timedelta(days=rng.randint(35, 70), hours=rng.randint(0, 23))
+        # A few of each group pay although their group mostly does not, and vice versa.
+        self.paying = person.traits["plan"] != "free"
+
+    def moments(self) -> Iterator[Moment]:
+        yield from self._journey()
+        yield from self._sessions()
+        yield from self._orders()
+        yield from self._signature()
+        yield from self._emails()
+
+    def _in_window(self, moment: dt.datetime) -> bool:
+        return self.window_start <= moment <= self.now
+
+    # --- journey -----------------------------------------------------------------
+
+    def _journey(self) -> Iterator[Moment]:
+        rng, signup = self.rng, self.person.signup
+        if self._in_window(signup):
+            source = rng.choice(("organic", "ads", "referral", "partner", "webinar"))
             yield "Signed Up", signup, {"source": source}
-        start = max(signup, self.window_start)
-        end = self.now
-        if archetype.name == "churn_risk":
-            end = self.now - dt.timedelta(days=rng.randint(35, 75))
-        peak_hour = rng.choice((8, 9, 10, 11, 13, 14, 15, 16, 20))
-        day = start
-        while day < end:
-            weekday = day.weekday() < 5
-            chance = archetype.daily_activity * (1 if weekday else 0.3)
+        if rng.random() < (0.55 if self.group.key == "light" else 0.92):
+            created = signup + dt.timedelta(hours=rng.randint(1, 60))
+            if self._in_window(created):
+                yield (
+                    "Project Created",
+                    created,
+                    {"template": rng.choice(("blank", "saas", "ecommerce"))},
+                )
+
+    # --- usage -------------------------------------------------------------------
+
+    def _sessions(self) -> Iterator[Moment]:
+        rng, group = self.rng, self.group
+        day = self.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        rate = min(0.97, group.session_rate * self.intensity)
+        while day < self.end:
+            chance = rate if day.weekday() < 5 else min(0.97, rate * group.weekend_factor)
+            if group.key in ("power", "steady") and _quarter_end(day):
+                chance = min(0.97, chance * 1.6)  # quarter-end reporting
             if rng.random() < chance:
-                yield from self._session(person, archetype, day, (start, end), peak_hour)
+                yield from self._session(day)
             day += dt.timedelta(days=1)
-        yield from self._planted(person, archetype, start, end)
 
-    def _at(self, day: dt.datetime, peak_hour: int) -> dt.datetime:
-        hour = min(23, max(0, round(self.rng.gauss(peak_hour, 2))))
-        base = day.replace(hour=0, minute=0, second=0, microsecond=0)
-        return base + dt.timedelta(hours=hour, seconds=self.rng.randint(0, 3599))
-
-    def _session(
-        self,
-        person: _PersonPlan,
-        archetype: Archetype,
-        day: dt.datetime,
-        bounds: tuple[dt.datetime, dt.datetime],
-        peak_hour: int,
-    ) -> Iterator[tuple[str, dt.datetime, dict[str, Any]]]:
+    def _session(self, day: dt.datetime) -> Iterator[Moment]:
         rng = self.rng
-        start, end = bounds
-        login = self._at(day, peak_hour)
-        if not (start <= login <= end):
+        moment = _at_hour(rng, day, self.peak)
+        if not (self.start <= moment <= self.end):
             return
-        yield "Logged In", login, {"method": rng.choice(("password", "google", "sso"))}
-        moment = login
-        for event, expected in archetype.actions.items():
-            for _ in range(_count(rng, expected)):
-                moment = moment + dt.timedelta(seconds=rng.randint(20, 900))
-                if moment > end:
+        platform = self.platform if rng.random() < 0.85 else "web"
+        yield "Session Started", moment, {"platform": platform}
+        for event, expected in self.group.actions.items():
+            scale = self.intensity if event == "Report Exported" else 1.0
+            for _ in range(_count(rng, expected * scale)):
+                moment += dt.timedelta(seconds=rng.randint(20, 900))
+                if moment > self.end:
                     return
-                yield event, moment, self._properties(event, person)
+                yield event, moment, self._properties(event)
 
-    def _planted(
-        self,
-        person: _PersonPlan,
-        archetype: Archetype,
-        start: dt.datetime,
-        end: dt.datetime,
-    ) -> Iterator[tuple[str, dt.datetime, dict[str, Any]]]:
-        """The signature behavior of each group, on top of its ordinary sessions."""
-        rng = self.rng
-        if archetype.name == "staller":
-            # Repeated pricing visits in the last week; the plan never changes.
-            recent = max(start, self.now - dt.timedelta(days=7))
-            for _ in range(rng.randint(3, 6)):
-                moment = recent + (self.now - recent) * rng.random()
-                yield "Pricing Page Viewed", moment, self._properties("Pricing Page Viewed", person)
-        elif archetype.name == "buyer":
-            moment = start + dt.timedelta(days=rng.randint(1, 12))
-            while moment < end:
-                yield "Order Completed", moment, self._order(person, rng.choice(ORDER_AMOUNTS[2:]))
-                moment += dt.timedelta(days=rng.randint(6, 21), hours=rng.randint(0, 12))
-        elif archetype.name == "churn_risk":
-            for _ in range(rng.randint(1, 3)):
-                moment = end - dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 23))
-                topic = rng.choice(("bug", "billing", "performance"))
-                yield "Support Ticket Opened", moment, {"topic": topic, "priority": "high"}
-            if person.traits["plan"] != "free":
-                for _ in range(rng.randint(1, 3)):
-                    moment = start + (end - start) * rng.random()
-                    yield "Order Completed", moment, self._order(person, rng.choice(ORDER_AMOUNTS))
-        elif archetype.name == "power" and person.traits["plan"] != "free":
-            for _ in range(rng.randint(1, 3)):
-                moment = start + (end - start) * rng.random()
-                yield "Order Completed", moment, self._order(person, rng.choice(ORDER_AMOUNTS))
-        elif archetype.name == "casual" and rng.random() < 0.08:
-            moment = start + (end - start) * rng.random()
-            yield "Order Completed", moment, self._order(person, rng.choice(ORDER_AMOUNTS[:3]))
-
-    def _order(self, person: _PersonPlan, amount: float) -> dict[str, Any]:
-        return {
-            "amount": round(amount * self.rng.uniform(0.9, 1.1), 2),
-            "currency": "USD",
-            "plan": person.traits["plan"],
-        }
-
-    def _properties(self, event: str, person: _PersonPlan) -> dict[str, Any]:
+    def _properties(self, event: str) -> dict[str, Any]:
         rng = self.rng
         if event == "Feature Used":
-            return {"feature": rng.choice(FEATURES)}
+            return {"feature": _weighted(rng, self.group.features)}
+        if event == "Report Exported":
+            return {"format": rng.choice(("csv", "pdf", "png")), "rows": rng.randint(10, 5000)}
+        if event == "Dashboard Created":
+            return {"widgets": rng.randint(1, 12)}
         if event == "Pricing Page Viewed":
             return {
                 "plan_viewed": rng.choice(("pro", "team")),
                 "source": rng.choice(("nav", "upgrade_banner", "email")),
             }
-        if event == "Report Exported":
-            return {"format": rng.choice(("csv", "pdf", "png")), "rows": rng.randint(10, 5000)}
-        if event == "Dashboard Created":
-            return {"widgets": rng.randint(1, 12)}
         if event == "Teammate Invited":
             return {"role": rng.choice(("viewer", "editor", "admin"))}
         if event == "Support Ticket Opened":
-            return {"topic": rng.choice(("how-to", "bug", "billing")), "priority": "normal"}
+            return {"topic": rng.choice(("bug", "billing", "performance")), "priority": "high"}
         return {}
 
-    # --- writing ----------------------------------------------------------------
+    # --- purchases and loyalty -----------------------------------------------------
 
-    def _write_events(self, plans: list[_PersonPlan], person_ids: dict[str, int]) -> int:
-        batch: list[Event] = []
-        written = 0
-        for plan in plans:
-            person_id = person_ids[plan.user_id]
-            for number, (name, timestamp, properties) in enumerate(
-                sorted(plan.events, key=_by_time)
-            ):
-                batch.append(
-                    Event(
-                        workspace=self.workspace,
-                        person_id=person_id,
-                        name=name,
-                        properties=properties,
-                        timestamp=timestamp,
-                        message_id=f"demo-{self.seed}-{plan.user_id}-{number}",
-                        received_at=timestamp,
-                    )
+    def _orders(self) -> Iterator[Moment]:
+        if not self.paying or self.group.key == "founder":
+            return
+        rng, plan = self.rng, self.person.traits["plan"]
+        price = rng.choice(PLAN_PRICES[plan])
+        first = self.person.signup + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(8, 11))
+        cutoff = self.now - dt.timedelta(days=BILLING_HISTORY_DAYS)
+        if first < cutoff:  # the oldest renewal in the history, on the person's billing day
+            first += dt.timedelta(days=30 * -(-(cutoff - first).days // 30))
+        elif first <= self.now:
+            yield "Subscription Started", first, {"plan": plan, "amount": price}
+        # Fading payers are billed for a month after they stop using the product.
+        last_billed = min(self.now, self.end + dt.timedelta(days=30))
+        moment = first
+        while moment <= last_billed:
+            yield "Order Completed", moment, self._order(price, plan)
+            moment += dt.timedelta(days=30)
+
+    def _order(self, amount: float, plan: str, **extra: Any) -> dict[str, Any]:
+        return {"amount": float(amount), "currency": "USD", "plan": plan, **extra}
+
+    # --- what sets each group apart -------------------------------------------------
+
+    def _signature(self) -> Iterator[Moment]:
+        key = self.group.key
+        if key == "power":
+            yield from self._expansion()
+        elif key == "evaluator":
+            yield from self._evaluation()
+        elif key == "fading":
+            yield from self._fading()
+        elif key == "founder":
+            yield from self._credit_packs()
+
+    def _expansion(self) -> Iterator[Moment]:
+        rng = self.rng
+        if self.person.traits["plan"] == "team" and rng.random() < 0.6:
+            moment = self.start + (self.now - self.start) * rng.random()
+            yield (
+                "Plan Upgraded",
+                moment,
+                {"from": "pro", "to": "team", "seats": rng.randint(5, 40)},
+            )
+
+    def _evaluation(self) -> Iterator[Moment]:
+        """Repeated pricing visits in the last week; demo requests; never a teammate or a plan."""
+        rng = self.rng
+        recent = max(self.start, self.now - dt.timedelta(days=7))
+        for _ in range(rng.randint(3, 6)):
+            moment = recent + (self.now - recent) * rng.random()
+            yield "Pricing Page Viewed", moment, self._properties("Pricing Page Viewed")
+        if rng.random() < 0.35:
+            moment = recent + (self.now - recent) * rng.random()
+            yield "Demo Requested", moment, {"team_size": rng.choice(("1-5", "6-20", "21-100"))}
+
+    def _fading(self) -> Iterator[Moment]:
+        rng = self.rng
+        for _ in range(rng.randint(1, 3)):
+            moment = self.end - dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 23))
+            if self._in_window(moment):
+                yield "Support Ticket Opened", moment, self._properties("Support Ticket Opened")
+        fate = rng.random()
+        plan = self.person.traits["plan"]
+        when = self.now - dt.timedelta(days=rng.randint(2, 28), hours=rng.randint(0, 23))
+        if fate < 0.45:
+            target = "pro" if plan == "team" else "free"
+            yield "Plan Downgraded", when, {"from": plan, "to": target}
+        elif fate < 0.65:
+            yield (
+                "Subscription Cancelled",
+                when,
+                {"plan": plan, "reason": rng.choice(("price", "unused", "switched"))},
+            )
+
+    def _credit_packs(self) -> Iterator[Moment]:
+        """Founders top up credits on weekend mornings, often with a coupon."""
+        rng = self.rng
+        start = max(self.person.signup, self.now - dt.timedelta(days=BILLING_HISTORY_DAYS))
+        moment = start + dt.timedelta(days=rng.randint(1, 10))
+        while moment <= self.now:
+            saturday = moment + dt.timedelta(days=(5 - moment.weekday()) % 7 + rng.choice((0, 1)))
+            when = _at_hour(rng, saturday, 8)
+            if when <= self.now:
+                extra = {"coupon": "FOUNDER20"} if rng.random() < 0.6 else {}
+                yield (
+                    "Order Completed",
+                    when,
+                    self._order(rng.choice(CREDIT_PACKS), "pro", item="credit pack", **extra),
                 )
-            if len(batch) >= BATCH_SIZE:
-                Event.objects.bulk_create(batch, batch_size=BATCH_SIZE)
-                written += len(batch)
-                batch = []
-        Event.objects.bulk_create(batch, batch_size=BATCH_SIZE)
-        return written + len(batch)
+            moment = saturday + dt.timedelta(days=rng.randint(10, 24))
 
+    # --- channels ------------------------------------------------------------------
 
-def _by_time(event: tuple[str, dt.datetime, dict[str, Any]]) -> dt.datetime:
-    return event[1]
-
-
-@dataclass
-class _PersonPlan:
-    user_id: str
-    group_id: str | None
-    traits: dict[str, Any]
-    first_seen: dt.datetime
-    last_seen: dt.datetime
-    anonymous_ids: list[str]
-    events: list[tuple[str, dt.datetime, dict[str, Any]]]
+    def _emails(self) -> Iterator[Moment]:
+        """Two campaigns a week (Tuesday tips, Thursday newsletter) to people who opted in."""
+        if not self.person.traits["marketing_opt_in"]:
+            return
+        rng, group = self.rng, self.group
+        # Half of each group reads the emails; the other half barely opens them.
+        reader = rng.random() < 0.5
+        clicks = min(0.9, group.email_click * self.intensity * (1.0 if reader else 0.15))
+        day = max(self.person.signup, self.window_start).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        while day < self.now:
+            if day.weekday() in (1, 3) and rng.random() < min(0.95, clicks * 1.5):
+                campaign = "tips" if day.weekday() == 1 else "newsletter"
+                opened = day + dt.timedelta(hours=10, minutes=rng.randint(0, 300))
+                if self.start <= opened <= self.now:
+                    yield "Email Opened", opened, {"campaign": campaign}
+                    if rng.random() < 0.6:
+                        clicked = opened + dt.timedelta(seconds=rng.randint(5, 600))
+                        yield "Email Clicked", min(clicked, self.now), {"campaign": campaign}
+            if self.platform != "web" and day.weekday() == 2 and rng.random() < clicks:
+                pushed = day + dt.timedelta(hours=17, minutes=rng.randint(0, 120))
+                if self.start <= pushed <= self.now:
+                    yield "Push Clicked", pushed, {"campaign": "weekly digest"}
+            day += dt.timedelta(days=1)

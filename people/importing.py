@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import math
 import queue
@@ -34,6 +35,11 @@ CHUNK_ROWS = 10_000
 MAX_STORED_ERRORS = 1000
 EVENT_COLUMNS = ("user_id", "event", "timestamp", "properties", "message_id")
 REQUIRED_EVENT_COLUMNS = ("user_id", "event", "timestamp")
+# Spreadsheets in many locales save "CSV" with semicolons (the comma is their decimal
+# mark), or tabs; a header without a comma is sniffed for one of these.
+OTHER_DELIMITERS = ";\t|"
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+SNIFF_LINES = 50
 # API field names in validation messages, as the CSV columns are called.
 _COLUMN_NAMES = (("userId", "user_id"), ("messageId", "message_id"))
 
@@ -45,11 +51,37 @@ class ImportResult:
     # (line number, reason); at most MAX_STORED_ERRORS are kept, error_count counts all.
     errors: list[tuple[int, str]] = field(default_factory=list)
     error_count: int = 0
+    # The separator the file was read with (recognized when the header has no comma).
+    delimiter: str = ","
 
     def add_error(self, line: int, reason: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
             self.errors.append((line, reason))
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+
+    def summary(self, *, max_errors: int) -> dict[str, Any]:
+        """A JSON-able copy with the first `max_errors` problems (for a session)."""
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "errors": [[line, reason] for line, reason in self.errors[:max_errors]],
+            "error_count": self.error_count,
+            "delimiter": self.delimiter,
+        }
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> ImportResult:
+        return cls(
+            imported=int(data["imported"]),
+            duplicates=int(data["duplicates"]),
+            errors=[(int(line), str(reason)) for line, reason in data["errors"]],
+            error_count=int(data["error_count"]),
+            delimiter=str(data["delimiter"]),
+        )
 
 
 class RowError(ValueError):
@@ -72,7 +104,9 @@ def _content_id(prefix: str, cells: list[str]) -> str:
 def import_events_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
     """Import `user_id,event,timestamp,properties,message_id` rows (the last two optional)."""
     result = ImportResult()
-    reader = csv.reader(file)
+    reader = _reader(file, result)
+    if reader is None:
+        return result
     columns = _header(reader, result, _check_event_header)
     if columns is None:
         return result
@@ -88,7 +122,9 @@ def import_events_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
 def import_people_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
     """Import `user_id` + one column per trait; JSON-looking cells are typed, blanks skipped."""
     result = ImportResult()
-    reader = csv.reader(file)
+    reader = _reader(file, result)
+    if reader is None:
+        return result
     columns = _header(reader, result, _check_people_header)
     if columns is None:
         return result
@@ -111,6 +147,39 @@ def import_people_csv(*, workspace: Workspace, file: TextIO) -> ImportResult:
 
     _run(workspace, reader, len(columns), to_item, result)
     return result
+
+
+def _reader(file: TextIO, result: ImportResult) -> Iterator[list[str]] | None:
+    """A CSV reader for the file's own separator, or None (the reason on line 1).
+
+    A header with a comma is read as comma-separated, as always. A header without
+    one but with a semicolon, tab or vertical bar has its first lines sniffed
+    (csv.Sniffer); when they do not tell which of several it is, the file is
+    refused with that reason rather than read as one column and refused row by row."""
+    try:
+        head = list(itertools.islice(file, SNIFF_LINES))
+    except UnicodeDecodeError as exc:
+        result.add_error(1, f"The file is not UTF-8 text: {exc}")
+        return None
+    lines = itertools.chain(head, file)
+    header = head[0] if head else ""
+    found = [d for d in OTHER_DELIMITERS if d in header]
+    if "," in header or not found:
+        return csv.reader(lines)
+    try:
+        delimiter = csv.Sniffer().sniff("".join(head), delimiters=OTHER_DELIMITERS).delimiter
+    except csv.Error:
+        if len(found) > 1:
+            names = " or ".join(DELIMITER_NAMES[d] for d in found)
+            result.add_error(
+                1,
+                f"The header has no commas, and whether the columns are separated by {names} "
+                "cannot be told. Save the file as comma-separated CSV (UTF-8) and upload it again.",
+            )
+            return None
+        delimiter = found[0]
+    result.delimiter = delimiter
+    return csv.reader(lines, delimiter=delimiter)
 
 
 def _header(

@@ -7,15 +7,18 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from people import hooks, selectors
 from people.forms import CsvImportForm, PeopleSearchForm, SearchForm
-from workspaces.web import WorkspaceRequest, member_required
+from people.importing import ImportResult
+from workspaces.web import WorkspaceRequest, member_required, post_only
 
 PEOPLE_PER_PAGE = 50
+IMPORT_RESULT_SESSION = "motive_import_result"
+IMPORT_ERRORS_SHOWN = 100
 EVENTS_PER_PAGE = 50
 
 
@@ -69,6 +72,7 @@ def people_list(request: WorkspaceRequest) -> HttpResponse:
     context = _people_context(request)
     if context["can_import"]:
         context["import_form"] = CsvImportForm()
+        context |= _import_result_context(request)
     return _render(
         request,
         "people/people_list.html",
@@ -78,17 +82,33 @@ def people_list(request: WorkspaceRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only("people:list")
 @member_required(write=True)
 def people_import(request: WorkspaceRequest) -> HttpResponse:
-    """Import an uploaded CSV of people or events, then show what happened, row by row."""
+    """Import an uploaded CSV of people or events, then show what happened, row by row,
+    on the list this redirects to (a refresh there imports nothing again)."""
     form = CsvImportForm(request.POST, request.FILES)
-    result = form.run(workspace=request.workspace) if form.is_valid() else None
-    context = _people_context(request) | {"import_form": form, "import_result": result}
-    if result is not None:
-        context["import_form"] = CsvImportForm(initial={"kind": form.cleaned_data["kind"]})
-        context["import_kind"] = form.cleaned_data["kind"]
-    return _render(request, "people/people_list.html", context, status=400 if form.errors else 200)
+    if not form.is_valid():
+        context = _people_context(request) | {"import_form": form}
+        return _render(request, "people/people_list.html", context, status=400)
+    result = form.run(workspace=request.workspace)
+    request.session[IMPORT_RESULT_SESSION] = {
+        "kind": form.cleaned_data["kind"],
+        "result": result.summary(max_errors=IMPORT_ERRORS_SHOWN),
+    }
+    return redirect(reverse("people:list") + "#import-result")
+
+
+def _import_result_context(request: WorkspaceRequest) -> dict[str, Any]:
+    """The result of the import just before the redirect here, shown once."""
+    shown = request.session.pop(IMPORT_RESULT_SESSION, None)
+    if not isinstance(shown, dict) or shown.get("kind") not in {"people", "events"}:
+        return {}
+    return {
+        "import_result": ImportResult.from_summary(shown["result"]),
+        "import_kind": shown["kind"],
+        "import_form": CsvImportForm(initial={"kind": shown["kind"]}),
+    }
 
 
 @member_required()

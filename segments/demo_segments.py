@@ -1,4 +1,4 @@
-"""The demo workspace's example segments: one of each kind, with playbooks, computed."""
+"""The demo workspace's ready-made segments, with playbooks, computed with weekly history."""
 
 from __future__ import annotations
 
@@ -8,72 +8,84 @@ from typing import Any
 from django.utils import timezone
 
 from segments import services
-from segments.models import Segment
+from segments.models import Segment, SegmentKind
 from workspaces.models import Workspace
 
 EXAMPLES: list[dict[str, Any]] = [
-    {
-        "name": "Trial stallers",
-        "kind": "rule",
-        "definition": {
-            "all": [
-                {"event": "Pricing Page Viewed", "value": {"gte": 3}, "within_days": 7},
-                {"not": {"event": "Teammate Invited", "within_days": 30}},
-                {"trait": "plan", "op": "eq", "value": "free"},
-            ]
-        },
-        "playbook": "Offer a 20-minute pricing call and a 14-day team trial.",
-    },
     {
         "name": "Power users",
         "kind": "rule",
         "definition": {
             "all": [
                 {
-                    "event": "Logged In",
+                    "event": "Session Started",
                     "agg": "distinct_days",
-                    "value": {"gte": 10},
+                    "value": {"gte": 12},
                     "within_days": 30,
                 },
-                {"event": "Report Exported", "value": {"gte": 3}, "within_days": 30},
+                {"event": "Report Exported", "value": {"gte": 20}, "within_days": 30},
             ]
         },
-        "playbook": "Invite to the beta programme and ask for a case study.",
+        "playbook": "Invite them to the beta programme and ask for a case study.",
     },
     {
-        "name": "Fading payers",
+        "name": "Light users",
         "kind": "rule",
         "definition": {
-            "all": [
-                {"event": "Order Completed", "within_days": 120},
-                {"event": "Logged In", "agg": "days_since_last", "value": {"gte": 21}},
-            ]
+            "event": "Session Started",
+            "value": {"between": [1, 4]},
+            "within_days": 30,
         },
-        "playbook": "Customer success reaches out personally within a week.",
+        "playbook": "Send the 'one useful report a week' email series with a saved dashboard.",
     },
     {
-        "name": "Customer value (RFM)",
+        "name": "3+ pricing-page visits in 7 days",
+        "kind": "rule",
+        "definition": {"event": "Pricing Page Viewed", "value": {"gte": 3}, "within_days": 7},
+        "playbook": "Offer a 20-minute pricing call and a 14-day team trial.",
+    },
+    {
+        "name": "Downgraded in the last 30 days",
+        "kind": "rule",
+        "definition": {"event": "Plan Downgraded", "within_days": 30},
+        "playbook": "Customer success calls within a week; offer the old plan at the annual price.",
+    },
+    {
+        "name": "RFM Champions",
         "kind": "rfm",
         "definition": {
             "event": "Order Completed",
             "monetary_property": "amount",
             "window_days": 365,
             "bins": 5,
+            "include": ["Champions"],
         },
-        "playbook": "Champions get early access; At Risk get a win-back offer.",
+        "playbook": "Early access to new features and a referral ask.",
+    },
+    {
+        "name": "RFM At Risk",
+        "kind": "rfm",
+        "definition": {
+            "event": "Order Completed",
+            "monetary_property": "amount",
+            "window_days": 365,
+            "bins": 5,
+            "include": ["At Risk"],
+        },
+        "playbook": "A win-back offer and a personal check-in from their account manager.",
     },
     {
         "name": "Usage clusters",
         "kind": "cluster",
         "definition": {
             "features": [
-                {"event": "Logged In", "within_days": 30},
+                {"event": "Session Started", "within_days": 30},
                 {"event": "Report Exported", "within_days": 30},
-                {"event": "Dashboard Created", "within_days": 30},
-                {"event": "Pricing Page Viewed", "within_days": 30},
+                {"event": "Email Clicked", "within_days": 30},
+                {"event": "Order Completed", "within_days": 180},
             ],
             # A fixed k keeps the clusters comparable across the weekly history.
-            "k": 3,
+            "k": 4,
             "seed": 0,
         },
         "playbook": "Tailor onboarding emails to each cluster's main job.",
@@ -81,14 +93,16 @@ EXAMPLES: list[dict[str, Any]] = [
 ]
 
 
-HISTORY_WEEKS = 8
+# Weekly computes behind today's, so trend lines, stability and entered/exited history
+# have something to show. Clusters get today's compute only: k-means over every person
+# is the slow one, and `make demo` must be ready in minutes.
+HISTORY_WEEKS = 2
 
 
 def create_demo_segments(*, workspace: Workspace, now: datetime | None = None) -> list[Segment]:
-    """Create the examples once, with eight weeks of weekly computes behind today's.
+    """Create the ready-made segments once, each computed with weekly history behind it.
 
-    The weekly computes are evaluated and recorded as of their own date, so the
-    trend lines, stability and entered/exited history have something to show.
+    The weekly computes are evaluated and recorded as of their own date.
     """
     if Segment.objects.filter(workspace=workspace).exists():
         return []
@@ -96,10 +110,30 @@ def create_demo_segments(*, workspace: Workspace, now: datetime | None = None) -
     created = []
     for example in EXAMPLES:
         segment = services.segment_create(workspace=workspace, **example)
-        for weeks_ago in range(HISTORY_WEEKS, 0, -1):
+        weeks = 0 if segment.kind == SegmentKind.CLUSTER else HISTORY_WEEKS
+        for weeks_ago in range(weeks, 0, -1):
             then = now - timedelta(weeks=weeks_ago)
             services.segment_compute(segment=segment, as_of=then, record_at=then)
         services.segment_compute(segment=segment, as_of=now, record_at=now)
         segment.refresh_from_db()
+        _child_playbooks(segment)
         created.append(segment)
     return created
+
+
+# A cluster's generated name starts with what its members do most; its playbook follows.
+CLUSTER_PLAYBOOKS: list[tuple[str, str]] = [
+    ("Heavy Report Exported", "Invite them to the beta programme; offer scheduled exports."),
+    ("Heavy Session Started", "Show the next feature their team has not tried; ask for a review."),
+    ("Heavy Email Clicked", "Bring email readers into the product: link to a saved dashboard."),
+    ("Heavy Order Completed", "Paying but rarely in: a customer-success check-in before renewal."),
+]
+REST_PLAYBOOK = "A re-engagement series: one useful report a week by email."
+
+
+def _child_playbooks(segment: Segment) -> None:
+    for child in segment.children.all():
+        playbook = next(
+            (text for cue, text in CLUSTER_PLAYBOOKS if child.name.startswith(cue)), REST_PLAYBOOK
+        )
+        services.segment_update(segment=child, playbook=playbook)

@@ -8,6 +8,9 @@ statements bring the open memberships in line:
 - members no longer in the set get `exited_at = now`;
 - people in the set without an open membership get a new row (`entered_at = now`).
 
+When the transaction commits, `segments.hooks.members_entered` tells the apps
+downstream who entered (by segment and `entered_at`, never a list of ids).
+
 Closed rows are never touched, so the table is the segment's full history. The
 partial unique index on open memberships (segment, person) makes a double entry
 impossible even if a caller forgets the lock.
@@ -25,6 +28,7 @@ from django.utils import timezone
 
 from people.bulk import insert_ignoring_conflicts
 from people.models import Person
+from segments.hooks import announce_entrants
 from segments.models import Segment, SegmentMembership
 
 MEMBERSHIP = SegmentMembership._meta.db_table
@@ -62,6 +66,8 @@ def apply_members(
     which PostgreSQL cannot hash once the set outgrows work_mem).
     """
     now = now or timezone.now()
+    # As the ORM stores it (on SQLite, naive UTC text), so ORM lookups by time match.
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         Segment.objects.select_for_update().filter(pk=segment.pk).values_list("pk").first()
         _execute(f"DROP TABLE IF EXISTS {STAGE}", [])
@@ -78,18 +84,24 @@ def apply_members(
                 f"UPDATE {MEMBERSHIP} SET exited_at = %s "  # noqa: S608
                 f"WHERE segment_id = %s AND exited_at IS NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {STAGE} t WHERE t.person_id = {MEMBERSHIP}.person_id)",
-                [now, segment.pk],
+                [stamp, segment.pk],
             )
             entered = _execute(
                 f"INSERT INTO {MEMBERSHIP} (segment_id, person_id, entered_at) "  # noqa: S608
                 f"SELECT %s, t.person_id, %s FROM {STAGE} t WHERE NOT EXISTS "
                 f"(SELECT 1 FROM {MEMBERSHIP} o WHERE o.segment_id = %s "
                 f"AND o.person_id = t.person_id AND o.exited_at IS NULL)",
-                [segment.pk, now, segment.pk],
+                [segment.pk, stamp, segment.pk],
             )
         finally:
             _execute(f"DROP TABLE IF EXISTS {STAGE}", [])
         Segment.objects.filter(pk=segment.pk).update(size=size, computed_at=now)
+        announce_entrants(
+            workspace_id=segment.workspace_id,
+            segment_id=segment.pk,
+            entered_at=now,
+            entered=entered,
+        )
     segment.size, segment.computed_at = size, now
     return MembershipDiff(size=size, entered=entered, exited=exited)
 
@@ -149,5 +161,11 @@ def change_members(
         )
         size = len(current) - exited + len(joining)
         Segment.objects.filter(pk=segment.pk).update(size=size, computed_at=now)
+        announce_entrants(
+            workspace_id=segment.workspace_id,
+            segment_id=segment.pk,
+            entered_at=now,
+            entered=len(joining),
+        )
     segment.size, segment.computed_at = size, now
     return MembershipDiff(size=size, entered=len(joining), exited=exited)

@@ -18,7 +18,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from people import selectors as people_selectors
 from segments import builder, clusters, dependents, jobs, overlap, rfm, selectors, services
@@ -40,7 +39,7 @@ from segments.rules.qualifying import explained_conditions
 from workspaces.services import ServiceError
 from workspaces.spreadsheets import streaming_csv_response
 from workspaces.untrusted import loads_json, parse_id, text_problem
-from workspaces.web import WorkspaceRequest, member_required
+from workspaces.web import WorkspaceRequest, member_required, post_only
 
 MEMBERS_PER_PAGE = 50
 SECRET_SESSION_KEY = "segment-secret-{}"
@@ -243,7 +242,7 @@ def segment_edit(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     return _rule_form_view(request, segment)
 
 
-@require_POST
+@post_only("segments:new")
 @member_required()
 def segment_preview(request: WorkspaceRequest) -> HttpResponse:
     """The builder's live preview: size and sample, or the problem in words. Always 200,
@@ -303,7 +302,7 @@ def _rfm_grid_context(spec: dict[str, Any], grid: dict[tuple[int, int], int]) ->
     return {"grid_rows": rows, "grid_total": total, "grid_included": included}
 
 
-@require_POST
+@post_only("segments:new-rfm")
 @member_required()
 def segment_rfm_preview(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
@@ -372,7 +371,7 @@ def _profile_row(profile: clusters.ClusterProfile) -> dict[str, Any]:
     }
 
 
-@require_POST
+@post_only("segments:new-cluster")
 @member_required()
 def segment_cluster_preview(request: WorkspaceRequest) -> HttpResponse:
     """The wizard's preview: the clusters the features give now, with why this k, before
@@ -555,7 +554,7 @@ def segment_members_csv(request: WorkspaceRequest, segment_id: int) -> HttpRespo
     )
 
 
-@require_POST
+@post_only("segments:detail", "segment_id")
 @member_required(write=True)
 def segment_compute_view(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """Queue a recompute (a worker runs it); the segment page follows its progress."""
@@ -588,7 +587,7 @@ def segment_compute_status(request: WorkspaceRequest, segment_id: int) -> HttpRe
     return response
 
 
-@require_POST
+@post_only("segments:detail", "segment_id")
 @member_required(write=True)
 def segment_playbook(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
@@ -599,7 +598,7 @@ def segment_playbook(request: WorkspaceRequest, segment_id: int) -> HttpResponse
     return redirect("segments:detail", segment_id=segment.pk)
 
 
-@require_POST
+@post_only("segments:detail", "segment_id")
 @member_required(write=True)
 def segment_rename(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)
@@ -613,7 +612,7 @@ def segment_rename(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     return redirect("segments:detail", segment_id=target)
 
 
-@require_POST
+@post_only("segments:list")
 @member_required(write=True)
 def segment_archive(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     """Archive from the list: inactive (no longer refreshed, out of the overlap), kept."""
@@ -644,7 +643,7 @@ def segment_delete(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     return _render(request, "segments/segment_delete.html", context)
 
 
-@require_POST
+@post_only("segments:detail", "segment_id")
 @member_required(write=True)
 def segment_active(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     segment = _segment_or_404(request, segment_id)

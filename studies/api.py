@@ -15,9 +15,12 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from studies import exports, selectors, services
+from studies import exports, guides, selectors, services
 from studies.models import InvitationStatus, Study
 from studies.serializers import (
+    AccountCoverageSerializer,
+    DraftRequestSerializer,
+    DraftSerializer,
     InvitationCreatedSerializer,
     InvitationCreateSerializer,
     InvitationFilterSerializer,
@@ -26,6 +29,7 @@ from studies.serializers import (
     QuestionRevisionSerializer,
     StudyDetailSerializer,
     StudySerializer,
+    StudyTemplateSerializer,
     StudyWriteSerializer,
 )
 from workspaces.scoping import WorkspaceViewSet
@@ -109,6 +113,38 @@ class StudyViewSet(
 
     def perform_destroy(self, instance: Study) -> None:
         services.study_delete(study=instance)
+
+    @extend_schema(
+        responses={200: StudyTemplateSerializer(many=True)},
+        description="Study templates for the common segment questions, each with an "
+        "objective and a question guide ready to POST (not paginated: a short catalog).",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="templates",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def templates(self, request: Request) -> Response:
+        return Response(StudyTemplateSerializer(guides.template_list(), many=True).data)
+
+    @extend_schema(
+        request=DraftRequestSerializer,
+        responses={200: DraftSerializer},
+        description="Draft a study for an objective and segments, not saved: the "
+        "configured language model writes the question guide; without one, or when its "
+        "guide is not valid, the best-matching template fills it (`source`, `reason`).",
+    )
+    @action(detail=False, methods=["post"], url_path="draft", filter_backends=[])
+    def draft(self, request: Request) -> Response:
+        data = DraftRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        segments = guides.draft_segments(
+            workspace=self.workspace, segment_ids=data.validated_data["segments"]
+        )
+        draft = guides.draft_guide(objective=data.validated_data["objective"], segments=segments)
+        return Response(DraftSerializer(draft).data)
 
     @extend_schema(request=None, responses={200: LaunchResultSerializer})
     @action(detail=True, methods=["post"], url_path="launch")
@@ -196,6 +232,18 @@ class StudyViewSet(
         )
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(study)}"'
         return response
+
+    @extend_schema(
+        responses={200: AccountCoverageSerializer(many=True)},
+        description="Buying committees: the accounts with at least one completed interview "
+        "(paginated, most completed first), with the roles their respondents cover.",
+    )
+    @action(detail=True, methods=["get"], url_path="coverage", filter_backends=[])
+    def coverage(self, request: Request, pk: str | None = None) -> Response:
+        study = self.get_object()
+        page = self.paginate_queryset(selectors.coverage_accounts(study=study))
+        rows = selectors.coverage(study=study, accounts=page or [])
+        return self.get_paginated_response(AccountCoverageSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: QuestionRevisionSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="revisions")

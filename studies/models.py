@@ -80,6 +80,13 @@ class Study(models.Model):
     channel = models.CharField(max_length=32, default="email")
     # Buying committees: at most this many people of one account are invited.
     account_cap = models.PositiveIntegerField(null=True, blank=True)
+    # Continuous listening (studies.listening): at most `listening_cap` new entrants are
+    # invited in any `listening_period_days` days (a rolling window).
+    listening_cap = models.PositiveIntegerField(default=20, db_default=20)
+    listening_period_days = models.PositiveIntegerField(default=7, db_default=7)
+    # Coverage of buying committees: the person trait that names a person's role; blank
+    # means `role`, else `title` (selectors.coverage).
+    role_trait = models.CharField(max_length=64, blank=True, default="", db_default="")
     status = models.CharField(max_length=8, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
     # Orders candidates for sampling: the same seed draws the same people.
     sampling_seed = models.CharField(max_length=32, default=new_sampling_seed)

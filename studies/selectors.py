@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from people.models import Account
+from segments.models import Segment
 from studies import targeting
 from studies.models import (
     Invitation,
@@ -39,6 +44,13 @@ def study_prefetches() -> list[Prefetch[Any, Any, Any]]:
 
 def study_get(*, workspace: Workspace, pk: int) -> Study | None:
     return study_list(workspace=workspace).filter(pk=pk).first()
+
+
+def studies_targeting(*, segment: Segment) -> QuerySet[Study]:
+    """The studies of the segment's workspace that target it, by title."""
+    return Study.objects.filter(
+        workspace_id=segment.workspace_id, targets__segment_id=segment.pk
+    ).order_by("title", "id")
 
 
 def study_segment_ids(*, study: Study) -> list[int]:
@@ -137,3 +149,89 @@ def invitation_by_token(*, token: str) -> Invitation | None:
         .filter(token=token)
         .first()
     )
+
+
+# --- buying committees ---------------------------------------------------------------
+
+# The traits read for a person's role when the study names none, the first one set.
+DEFAULT_ROLE_TRAITS: Final = ("role", "title")
+
+
+@dataclass(frozen=True)
+class AccountCoverage:
+    """How well one account's buying committee is covered by a study."""
+
+    account_id: int
+    group_id: str
+    name: str
+    invited: int
+    completed: int
+    # Distinct roles of the people who completed an interview, sorted; compared
+    # without case or surrounding spaces.
+    roles: list[str]
+    # People who completed an interview without a role trait.
+    without_role: int
+
+
+def coverage_accounts(*, study: Study) -> QuerySet[Account]:
+    """The accounts with at least one completed invitation to the study, annotated
+    with `invited` and `completed`, most completed first (then by group id). Page it,
+    then pass the page to `coverage`."""
+    completed = Q(people__invitations__status=InvitationStatus.COMPLETED)
+    return (
+        Account.objects.filter(workspace_id=study.workspace_id, people__invitations__study=study)
+        .annotate(
+            invited=Count("people__invitations", distinct=True),
+            completed=Count("people__invitations", filter=completed, distinct=True),
+        )
+        .filter(completed__gte=1)
+        .order_by("-completed", "group_id", "id")
+    )
+
+
+def _role_expression(study: Study) -> Any:
+    keys = [study.role_trait] if study.role_trait else list(DEFAULT_ROLE_TRAITS)
+    # KeyTextTransform reads one key even when it contains "__" or ".".
+    parts = [KeyTextTransform(key, "person__traits") for key in keys]
+    return parts[0] if len(parts) == 1 else Coalesce(*parts)
+
+
+def coverage(
+    *, study: Study, accounts: Sequence[Account] | None = None, limit: int = 50
+) -> list[AccountCoverage]:
+    """Coverage of the given accounts (a page of `coverage_accounts`), or of the first
+    `limit` of them; roles come from the study's `role_trait`, else `role`, else
+    `title`. Two queries whatever the number of accounts."""
+    page = list(accounts) if accounts is not None else list(coverage_accounts(study=study)[:limit])
+    roles: dict[int, dict[str, str]] = {a.pk: {} for a in page}
+    without: dict[int, int] = dict.fromkeys(roles, 0)
+    rows = (
+        Invitation.objects.filter(
+            study=study, status=InvitationStatus.COMPLETED, person__account_id__in=list(roles)
+        )
+        .annotate(role=_role_expression(study))
+        .values_list("person__account_id", "role")
+    )
+    for account_id, role in rows:
+        text = (role or "").strip()
+        if not text:
+            without[account_id] += 1
+        else:
+            roles[account_id].setdefault(text.casefold(), text)
+    return [
+        AccountCoverage(
+            account_id=account.pk,
+            group_id=account.group_id,
+            name=_account_name(account),
+            invited=getattr(account, "invited", 0),
+            completed=getattr(account, "completed", 0),
+            roles=sorted(roles[account.pk].values(), key=str.casefold),
+            without_role=without[account.pk],
+        )
+        for account in page
+    ]
+
+
+def _account_name(account: Account) -> str:
+    name = account.traits.get("name") if isinstance(account.traits, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else account.group_id

@@ -112,6 +112,9 @@ STUDY_FIELDS = [
     "moderator_tone",
     "invitation_expiry_days",
     "account_cap",
+    "listening_cap",
+    "listening_period_days",
+    "role_trait",
     "channel",
     "status",
     "sampling_seed",
@@ -188,6 +191,26 @@ class StudyWriteSerializer(serializers.Serializer[Any]):
         required=False,
         allow_null=True,
         help_text="Buying committees: at most this many people of one account.",
+    )
+    listening_cap = serializers.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        required=False,
+        help_text="Continuous studies: at most this many new segment entrants are invited "
+        "in any `listening_period_days` days (a rolling window; default 20).",
+    )
+    listening_period_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="The listening period in days (default 7).",
+    )
+    role_trait = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        required=False,
+        help_text="Buying committees: the person trait naming a person's role, for the "
+        "coverage view; blank reads `role`, else `title`.",
     )
     channel = serializers.ChoiceField(
         choices=channel_names(),
@@ -300,3 +323,76 @@ class QuestionRevisionSerializer(serializers.ModelSerializer[QuestionRevision]):
         model = QuestionRevision
         fields = ["id", "question", "changes", "created_at"]
         read_only_fields = fields
+
+
+class AccountCoverageSerializer(serializers.Serializer[Any]):
+    account = serializers.IntegerField(source="account_id")
+    group_id = serializers.CharField(help_text="The account's id in `group` calls.")
+    name = serializers.CharField(help_text="The account's `name` trait, else its group id.")
+    invited = serializers.IntegerField(help_text="People of the account invited to the study.")
+    completed = serializers.IntegerField(help_text="Of them, those who completed (at least 1).")
+    roles = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Distinct roles of those who completed, read from the study's "
+        "`role_trait` (blank: `role`, else `title`), sorted.",
+    )
+    without_role = serializers.IntegerField(help_text="People who completed without a role trait.")
+
+
+class StudyTemplateSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    objective = serializers.CharField(help_text="The decision the study informs.")
+    summary = serializers.CharField(help_text="When to use it.")
+    questions = serializers.ListField(
+        source="guide",
+        child=QuestionSerializer(),
+        help_text="The question guide, ready to POST.",
+    )
+
+
+class DraftRequestSerializer(serializers.Serializer[Any]):
+    objective = serializers.CharField(
+        max_length=2000, help_text="The decision the study should inform."
+    )
+    segments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="The segments to interview (their names and playbooks inform the guide).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: ["Unknown field."]})
+        return attrs
+
+
+class DraftStudySerializer(serializers.Serializer[Any]):
+    title = serializers.CharField()
+    objective = serializers.CharField()
+    segments = serializers.ListField(child=serializers.IntegerField())
+    questions = serializers.ListField(child=QuestionSerializer())
+
+
+class DraftSerializer(serializers.Serializer[Any]):
+    study = DraftStudySerializer(
+        source="*", help_text="A study body for `POST /api/v1/studies/` (nothing is saved)."
+    )
+    # Declared fields leave the class body (the metaclass), so this does not shadow
+    # Field.source at runtime; mypy sees only the class body.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["model", "template"],
+        help_text="model: written by the configured language model; template: the "
+        "best-matching template.",
+    )
+    template = serializers.CharField(
+        allow_null=True, help_text="The key of the template used, when source is template."
+    )
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text="Why a template was used: no model configured, the model failed, or "
+        "its guide was not valid.",
+    )

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from people.models import Person
 from segments.models import Segment, SegmentMembership
-from studies import channels, question_types, selectors, targeting, tasks
+from studies import channels, listening, question_types, selectors, targeting, tasks
 from studies.models import (
     Invitation,
     InvitationSource,
@@ -49,8 +49,12 @@ BOUNDS: Final[dict[str, tuple[int, int]]] = {
     "recontact_days": (0, 3650),
     "invitation_expiry_days": (1, 365),
     "account_cap": (1, 1000),
+    "listening_cap": (1, 10_000),
+    "listening_period_days": (1, 365),
 }
 TEXT_FIELDS: Final = ("objective", "consent_text", "incentive_text")
+# A trait key as people's traits spell them (letters, digits, `_ . - $`).
+TRAIT_KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9_.$-]{1,64}")
 # Settings that decide who is invited and how people's traits are named: fixed at launch.
 FIXED_AT_LAUNCH: Final = ("key", "segments", "mode")
 
@@ -97,6 +101,13 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         if name in cleaned and len(cleaned[name]) > MAX_TEXT:
             raise ServiceError(f"{name}: at most {MAX_TEXT:,} characters.", field=name)
+    role_trait = cleaned.get("role_trait")
+    if role_trait and not TRAIT_KEY_PATTERN.fullmatch(role_trait):
+        raise ServiceError(
+            'role_trait: a trait key such as "role" (letters, digits, "_", ".", "-"; '
+            "at most 64 characters), or blank for role, else title.",
+            field="role_trait",
+        )
     return cleaned
 
 
@@ -188,6 +199,7 @@ def study_create(
 ) -> Study:
     """A draft study. `settings` are the study's other fields (objective, mode, quota, ...)."""
     allowed = {*BOUNDS, *TEXT_FIELDS, "mode", "language", "moderator_tone", "channel"}
+    allowed.add("role_trait")
     unknown = set(settings) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
@@ -224,7 +236,7 @@ def study_update(*, study: Study, **changes: Any) -> Study:
     scale labels, probe instructions), each recorded as a QuestionRevision.
     """
     allowed = {*BOUNDS, *TEXT_FIELDS, "title", "mode", "language", "moderator_tone"}
-    allowed |= {"key", "segments", "questions", "channel"}
+    allowed |= {"key", "segments", "questions", "channel", "role_trait"}
     unknown = set(changes) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
@@ -335,10 +347,7 @@ def study_delete(*, study: Study) -> None:
 def _send_pending(study: Study) -> None:
     """Once the transaction commits, deliver the study's pending invitations through its
     channel (studies.sending; nothing for a `link` study)."""
-    if channels.channel_get(study.channel) is None:
-        return
-    study_id = study.pk
-    transaction.on_commit(lambda: tasks.send_invitations.delay(study_id=study_id))
+    tasks.send_after_commit(study=study)
 
 
 @dataclass(frozen=True)
@@ -427,12 +436,15 @@ def study_pause(*, study: Study, now: datetime | None = None) -> Study:
 
 @transaction.atomic
 def study_resume(*, study: Study, now: datetime | None = None) -> Study:
+    """Live again; a continuous study invites who entered its segments while it was
+    paused, within the listening period's room (studies.listening, rule 3)."""
     now = now or timezone.now()
     row = _locked(study)
     _require(row, [StudyStatus.PAUSED], "resume")
     row.status, row.updated_at = StudyStatus.LIVE, now
     row.save(update_fields=["status", "updated_at"])
-    _send_pending(row)  # what was pending while paused
+    listening.catch_up(study=row, paused_at=row.paused_at, now=now)
+    _send_pending(row)  # what was pending while paused, and the catch-up
     return row
 
 

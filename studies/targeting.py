@@ -23,6 +23,15 @@ The rules, in the order they apply:
 The draw order is `md5(<study sampling seed> || ':' || <person id>)` as text (then
 person id): reproducible for a given seed, independent of insertion order, and the
 same on both databases (PostgreSQL compares it in the "C" collation, as SQLite does).
+
+Continuous listening (`listening_insert`, rules in `studies.listening`) reuses the
+same statement on a narrower set of candidates: current members of the targets whose
+open membership of a target began in an `Entrants` window. Attribution, opt-out and
+recontact apply unchanged (an entrant is attributed to the first target segment in
+the study's order they are a current member of, whichever one they entered); the
+account cap also counts the account's invitations to
+the study so far; the quota is replaced by the listening period's room, drawn across
+all segments in the same order.
 """
 
 from __future__ import annotations
@@ -73,23 +82,62 @@ def token_sql() -> str:
     return "lower(hex(randomblob(32)))"
 
 
-def _ranked_sql(study: Study) -> str:
-    """CTEs ending in `ranked(person_id, segment_id, state, draw_rank)`."""
-    capped = (
-        "SELECT person_id, segment_id, draw, CASE WHEN state = 'eligible' "
-        "AND account_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY state, account_id "
-        "ORDER BY draw, person_id) > %(cap)s THEN 'over_account_cap' ELSE state END AS state "
-        "FROM classified"
-        if study.account_cap is not None
-        else "SELECT person_id, segment_id, draw, state FROM classified"
+@dataclass(frozen=True)
+class Entrants:
+    """People whose open membership of a target segment began between `since` and
+    `until` (inclusive), of `segment_id` only when given (continuous listening)."""
+
+    since: datetime
+    until: datetime
+    segment_id: int | None = None
+
+
+def _entrants_sql(entrants: Entrants | None) -> str:
+    if entrants is None:
+        return ""
+    segment = (
+        "e.segment_id = %(entered_segment)s"
+        if entrants.segment_id is not None
+        else "e.segment_id IN (SELECT s.segment_id FROM studies_studysegment s "
+        "WHERE s.study_id = %(study)s)"
     )
+    # Only constant SQL is interpolated; every value is a parameter.
+    return (
+        " AND EXISTS (SELECT 1 FROM segments_segmentmembership e WHERE "  # noqa: S608
+        f"e.person_id = m.person_id AND {segment} AND e.exited_at IS NULL "
+        "AND e.entered_at >= %(entered_since)s AND e.entered_at <= %(entered_until)s)"
+    )
+
+
+def _capped_sql(study: Study, entrants: Entrants | None) -> str:
+    if study.account_cap is None:
+        return "SELECT person_id, segment_id, draw, state FROM classified"
+    # Listening adds to a live study: the account's invitations so far count too.
+    used = (
+        " + COALESCE((SELECT COUNT(*) FROM studies_invitation i "
+        "JOIN segments_person ip ON ip.id = i.person_id "
+        "WHERE i.study_id = %(study)s AND ip.account_id = classified.account_id), 0)"
+        if entrants is not None
+        else ""
+    )
+    return (
+        "SELECT person_id, segment_id, draw, CASE WHEN state = 'eligible' "  # noqa: S608
+        "AND account_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY state, account_id "
+        f"ORDER BY draw, person_id){used} > %(cap)s THEN 'over_account_cap' ELSE state END "
+        "AS state FROM classified"
+    )
+
+
+def _ranked_sql(study: Study, entrants: Entrants | None = None) -> str:
+    """CTEs ending in `ranked(person_id, segment_id, state, draw_rank, overall_rank)`:
+    `draw_rank` counts within the segment, `overall_rank` across the study."""
     # Only constant SQL is interpolated; every value is a parameter.
     return f"""
 WITH attributed AS (
     SELECT m.person_id AS person_id, MIN(t.position) AS position
     FROM segments_segmentmembership m
     JOIN studies_studysegment t ON t.segment_id = m.segment_id
-    WHERE t.study_id = %(study)s AND m.exited_at IS NULL
+    WHERE t.study_id = %(study)s AND m.exited_at IS NULL{_entrants_sql(entrants)}
     GROUP BY m.person_id
 ),
 classified AS (
@@ -109,17 +157,33 @@ classified AS (
     JOIN studies_studysegment t ON t.study_id = %(study)s AND t.position = a.position
     JOIN segments_person p ON p.id = a.person_id
 ),
-capped AS ({capped}),
+capped AS ({_capped_sql(study, entrants)}),
 ranked AS (
     SELECT person_id, segment_id, state,
-        ROW_NUMBER() OVER (PARTITION BY state, segment_id ORDER BY draw, person_id) AS draw_rank
+        ROW_NUMBER() OVER (PARTITION BY state, segment_id ORDER BY draw, person_id) AS draw_rank,
+        {_overall_rank(entrants)} AS overall_rank
     FROM capped
 )"""  # noqa: S608
 
 
-def _params(study: Study, now: datetime) -> dict[str, Any]:
+def _overall_rank(entrants: Entrants | None) -> str:
+    # Launch has no use for it: a constant spares the second sort.
+    if entrants is None:
+        return "0"
+    return "ROW_NUMBER() OVER (PARTITION BY state ORDER BY draw, person_id)"
+
+
+def _params(study: Study, now: datetime, entrants: Entrants | None = None) -> dict[str, Any]:
     adapt = connection.ops.adapt_datetimefield_value
+    window = {}
+    if entrants is not None:
+        window = {
+            "entered_since": adapt(entrants.since),
+            "entered_until": adapt(entrants.until),
+            "entered_segment": entrants.segment_id,
+        }
     return {
+        **window,
         "study": study.pk,
         "workspace": study.workspace_id,
         "seed": f"{study.sampling_seed}:",
@@ -167,4 +231,26 @@ def launch_insert(*, study: Study, now: datetime) -> int:
     query = f"{_ranked_sql(study)} {insert}"
     with connection.cursor() as cursor:
         cursor.execute(query, _params(study, now))
+        return int(cursor.rowcount)
+
+
+def listening_insert(*, study: Study, now: datetime, entrants: Entrants, room: int) -> int:
+    """Invite up to `room` of `entrants` (source `listening`), in one INSERT … SELECT."""
+    if room <= 0:
+        return 0
+    status, source = InvitationStatus.PENDING.value, InvitationSource.LISTENING.value
+    # INSERT leads (its SELECT carries the WITH): SQLite's driver reports the row count
+    # only for a statement that starts as DML.
+    insert = (
+        "INSERT INTO studies_invitation (workspace_id, study_id, person_id, segment_id, "
+        "token, status, source, created_at, expires_at) "
+    )
+    select = (
+        f"SELECT %(workspace)s, %(study)s, person_id, segment_id, {token_sql()}, '{status}', "  # noqa: S608
+        f"'{source}', %(now)s, %(expires)s "
+        "FROM ranked WHERE state = 'eligible' AND overall_rank <= %(room)s"
+    )
+    params = {**_params(study, now, entrants), "room": room}
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert}{_ranked_sql(study, entrants).lstrip()} {select}", params)
         return int(cursor.rowcount)

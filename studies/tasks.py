@@ -1,12 +1,16 @@
-"""Celery tasks for studies: thin, idempotent wrappers over `studies.sending`."""
+"""Celery tasks for studies: thin, idempotent wrappers over `studies.sending` and
+`studies.listening`."""
 
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from celery import Task, shared_task
+from django.db import OperationalError, transaction
 
-from studies import sending
+from studies import channels, listening, sending, targeting
+from studies.models import Study
 
 # Retries of a run that left invitations for later (temporary delivery failures): with
 # the first run, as many runs as attempts an invitation gets, so the last records it.
@@ -49,3 +53,37 @@ def send_due() -> int:
 def expire_invitations() -> int:
     """Beat, hourly: open invitations past their expiry become `expired`."""
     return sending.invitations_expire()
+
+
+def send_after_commit(*, study: Study) -> None:
+    """Once the transaction commits (at once outside one), deliver the study's pending
+    invitations through its channel; nothing for a `link` study."""
+    if channels.channel_get(study.channel) is None:
+        return
+    study_id = study.pk
+    transaction.on_commit(lambda: send_invitations.delay(study_id=study_id))
+
+
+@shared_task(
+    name="studies.listen",
+    acks_late=True,
+    # A lost connection or a deadlock with a concurrent launch is worth another try;
+    # the rerun is safe (see below).
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    time_limit=600,
+    soft_time_limit=570,
+)
+def listen(*, study_id: int, segment_id: int, entered_at: str) -> int:
+    """Invite one segment's entrants of one membership diff (`entered_at`, ISO 8601) to a
+    continuous study, then send. Idempotent: a rerun finds them already invited."""
+    study = Study.objects.filter(pk=study_id).first()
+    if study is None:
+        return 0
+    at = datetime.fromisoformat(entered_at)
+    entrants = targeting.Entrants(since=at, until=at, segment_id=segment_id)
+    invited = listening.invite_entrants(study=study, entrants=entrants)
+    if invited:
+        send_after_commit(study=study)
+    return invited

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, WorkspaceFactory, make_api_key
@@ -38,6 +39,14 @@ def bearer_client(raw_key: str) -> APIClient:
 def api(full_key) -> APIClient:
     """An API client acting in `workspace` with a full key."""
     return bearer_client(full_key)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Sign-in throttling counts live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A small demo: the full-size one is timed by hand (README), not on every test run.
+SMALL = ("--people", "300", "--days", "60")
 
 
 def free_port() -> int:
@@ -55,11 +57,11 @@ def manage(env: dict[str, str], *args: str, timeout: int = 180) -> str:
 
 def test_demo_serves_login_and_runs_tasks_on_the_embedded_broker(demo_env):
     manage(demo_env, "migrate", "--noinput")
-    setup = json.loads(manage(demo_env, "setup_demo", "--json").strip().splitlines()[-1])
+    setup = json.loads(manage(demo_env, "setup_demo", "--json", *SMALL).strip().splitlines()[-1])
     assert setup["email"] == "demo@motive.local"
     assert (Path(demo_env["MOTIVE_VAR_DIR"]) / "motive.sqlite3").exists()
     # Running setup again keeps the same workspace (idempotent).
-    again = json.loads(manage(demo_env, "setup_demo", "--json").strip().splitlines()[-1])
+    again = json.loads(manage(demo_env, "setup_demo", "--json", *SMALL).strip().splitlines()[-1])
     assert again["workspace"] == setup["workspace"]
 
     port = free_port()
@@ -86,6 +88,19 @@ def test_demo_serves_login_and_runs_tasks_on_the_embedded_broker(demo_env):
             except OSError:
                 time.sleep(0.5)
         assert "Log in to Motive" in body, "".join(output)[-3000:]
+        # The URL and the login come once worker and beat are up, and are the last lines;
+        # the children's banners and start-up logs are held back.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Log in " not in "".join(output):
+            time.sleep(0.3)
+        started = "".join(output)
+        assert started.splitlines()[-3:] == [
+            "Motive demo is running (web server, worker and beat). Ctrl-C stops all.",
+            f"  Open     http://127.0.0.1:{port}/",
+            "  Log in   demo@motive.local / motive-demo",
+        ], started[-3000:]
+        for banner in ("-------------- celery@", "Starting development server", "LocalTime"):
+            assert banner not in started
 
         # A task through the embedded (filesystem) broker reaches the worker.
         manage(
@@ -111,7 +126,12 @@ def test_demo_serves_login_and_runs_tasks_on_the_embedded_broker(demo_env):
             pytest.fail("rundemo did not stop on Ctrl-C:\n" + "".join(output)[-3000:])
         reader.join(timeout=10)
         server.stdout.close()
-    assert server.returncode is not None
+    assert server.returncode == 0
+    # One Ctrl-C, no error lines.
+    stopped = "".join(output)
+    assert stopped.rstrip().endswith("Stopping…\nStopped."), stopped[-3000:]
+    for noise in ("Traceback", "ERROR", "Error", "stopped; stopping the rest"):
+        assert noise not in stopped, stopped[-3000:]
     # Worker, beat and web server all stopped with the one Ctrl-C.
     time.sleep(0.5)
     ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout

@@ -6,9 +6,12 @@ from workspaces.models import KeyScope, Role, Workspace
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=120,
-        required=False,
-        label="Name",
+        label="Key name",
         help_text="What uses this key, e.g. “Website tracking”.",
+        error_messages={
+            "required": "Name the key after what will use it, e.g. “Website tracking”, "
+            "so you know which one to revoke later."
+        },
     )
     scope = forms.ChoiceField(
         choices=KeyScope.choices,
@@ -30,14 +33,19 @@ class WorkspaceForm(forms.ModelForm):
             "time_zone",
             "revenue_event",
             "revenue_property",
+            "currency",
             "segment_refresh_minutes",
         ]
-        labels = {"segment_refresh_minutes": "Recompute segments every (minutes)"}
+        labels = {
+            "name": "Workspace name",
+            "segment_refresh_minutes": "Recompute segments every (minutes)",
+        }
         help_texts = {
             "time_zone": "Decides calendar days and hours in segment rules, e.g. Europe/Berlin.",
             "revenue_event": "The purchase event whose amounts give each segment's share of "
             "revenue, e.g. Order Completed. Leave empty to hide revenue shares.",
             "revenue_property": "The numeric property of that event holding the amount.",
+            "currency": "The currency of those amounts: revenue and spend are shown in it.",
         }
 
 

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from workspaces.currencies import CURRENCY_CHOICES
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -25,6 +27,10 @@ class Workspace(models.Model):
     # The purchase event and its numeric property that a segment's share of revenue reads.
     revenue_event = models.CharField(max_length=200, blank=True, default="Order Completed")
     revenue_property = models.CharField(max_length=200, blank=True, default="amount")
+    # Money (revenue, what members spent) is reported in this currency.
+    currency = models.CharField(
+        max_length=3, choices=CURRENCY_CHOICES, default="USD", db_default="USD"
+    )
     segment_refresh_minutes = models.PositiveIntegerField(
         default=60,
         validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],

@@ -104,8 +104,13 @@ def _new_token() -> tuple[str, str]:
 
 def member_invite(
     *, workspace: Workspace, email: str, role: str, invited_by: User | None
-) -> tuple[MemberInvite, str]:
-    """Invite someone by email; the email with the link is sent after commit."""
+) -> MemberInvite:
+    """Invite someone by email; the email with the link is sent after commit.
+
+    The token the email carries is minted by the sending task
+    (`member_invite_issue_token`): task arguments pass through the broker, so
+    they carry the invite's id, never a credential. Until then the invite holds
+    the hash of a token nobody ever sees."""
     from workspaces import tasks
 
     email = email.strip().lower()
@@ -115,7 +120,7 @@ def member_invite(
         raise ServiceError(f'Unknown role "{role}".', field="role")
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
         raise ServiceError(f"{email} is already a member of this workspace.", field="email")
-    raw, token_hash = _new_token()
+    _unseen, token_hash = _new_token()
     try:
         with transaction.atomic():
             invite = MemberInvite.objects.create(
@@ -126,12 +131,34 @@ def member_invite(
                 invited_by=invited_by,
                 expires_at=timezone.now() + INVITE_LIFETIME,
             )
-            transaction.on_commit(
-                lambda: tasks.send_member_invite.delay(invite_id=invite.pk, token=raw)
-            )
+            transaction.on_commit(lambda: tasks.send_member_invite.delay(invite_id=invite.pk))
     except IntegrityError as exc:
         raise ServiceError(f"{email} already has an open invite.", field="email") from exc
+    return invite
+
+
+@transaction.atomic
+def member_invite_issue_token(*, invite_id: int) -> tuple[MemberInvite, str] | None:
+    """A fresh token for an open invite, for the email about to be sent; None if closed.
+
+    Each call replaces the previous token, so only the newest email's link works
+    (a retried send never leaves two valid links)."""
+    invite = (
+        MemberInvite.objects.select_for_update(of=("self",))
+        .select_related("workspace", "invited_by")
+        .filter(pk=invite_id)
+        .first()
+    )
+    if invite is None or not invite.is_open:
+        return None
+    raw, invite.token_hash = _new_token()
+    invite.save(update_fields=["token_hash"])
     return invite, raw
+
+
+def invite_is_for(*, invite: MemberInvite, user: User) -> bool:
+    """Whether `user` is the person the invite was sent to (by email, in any letter case)."""
+    return bool(user.email) and user.email.strip().lower() == invite.email.strip().lower()
 
 
 def member_invite_revoke(*, invite: MemberInvite) -> None:
@@ -152,6 +179,10 @@ def member_invite_accept(*, token: str, user: User) -> Membership:
     invite = MemberInvite.objects.select_for_update().filter(token_hash=hash_key(token)).first()
     if invite is None or not invite.is_open:
         raise ServiceError("This invitation link is no longer valid. Ask for a new one.")
+    if not invite_is_for(invite=invite, user=user):
+        raise ServiceError(
+            f"This invitation is for {invite.email}. Sign out, then open the link again."
+        )
     membership, _ = Membership.objects.get_or_create(
         workspace_id=invite.workspace_id, user=user, defaults={"role": invite.role}
     )

@@ -8,7 +8,6 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from workspaces import services
-from workspaces.models import MemberInvite
 
 
 @shared_task(
@@ -19,12 +18,12 @@ from workspaces.models import MemberInvite
     time_limit=60,
     soft_time_limit=50,
 )
-def send_member_invite(*, invite_id: int, token: str) -> None:
-    invite = (
-        MemberInvite.objects.select_related("workspace", "invited_by").filter(pk=invite_id).first()
-    )
-    if invite is None or not invite.is_open:
+def send_member_invite(*, invite_id: int) -> None:
+    """Mint the invite's token here, not in the caller: the broker never sees a credential."""
+    issued = services.member_invite_issue_token(invite_id=invite_id)
+    if issued is None:
         return
+    invite, token = issued
     link = settings.MOTIVE_BASE_URL.rstrip("/") + reverse("invite-accept", args=[token])
     inviter = invite.invited_by.get_username() if invite.invited_by else "A colleague"
     send_mail(

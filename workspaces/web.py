@@ -1,4 +1,4 @@
-"""Helpers for the web UI: the member-only view decorator."""
+"""Helpers for the web UI: the member-only and POST-only view decorators."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from functools import wraps
 from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django_htmx.middleware import HtmxDetails
 
 from workspaces.models import WRITE_ROLES, Membership, Role, Workspace
@@ -55,6 +55,25 @@ def member_required(*, write: bool = False, owner: bool = False) -> Callable[[Vi
                         {"needed": "owner" if owner else "researcher"},
                         status=403,
                     )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def post_only(page: str, *forwarded: str) -> Callable[[View], View]:
+    """A URL that changes something: POST does it; a GET or HEAD (a refresh after a
+    redirect, a bookmark, a pasted link) goes to the page it belongs to instead of a
+    blank 405. `forwarded` names the URL arguments that page takes too."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method in {"GET", "HEAD"}:
+                return redirect(page, **{name: kwargs[name] for name in forwarded})
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -29,6 +29,13 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Set only when a reverse proxy (docs/nginx.conf) sets X-Forwarded-Proto and
+# X-Forwarded-For itself: without one, those headers are the client's to forge.
+MOTIVE_BEHIND_PROXY = env_bool("MOTIVE_BEHIND_PROXY", False)
+if MOTIVE_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Django's admin site at /admin/ (off in production unless enabled).
+MOTIVE_ADMIN_ENABLED = env_bool("MOTIVE_ADMIN_ENABLED", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -146,6 +153,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# The cache holds sign-in throttling counts (workspaces/signin_throttle.py), which
+# every web process must share: Redis when there is one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
+
 # Email: EMAIL_URL-free, plain SMTP settings; console when no host is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
@@ -173,6 +189,11 @@ MOTIVE_LLM_TIMEOUT = float(os.environ.get("MOTIVE_LLM_TIMEOUT", "20"))
 MOTIVE_LLM_MAX_RETRIES = int(os.environ.get("MOTIVE_LLM_MAX_RETRIES", "2"))
 MOTIVE_LLM_REDACT = env_bool("MOTIVE_LLM_REDACT", True)
 
+# The respondent's endpoints (/i/<token>/ and /api/v1/interviews/): requests a minute
+# allowed per interview link and per client address (0: no limit); interviews/ratelimit.py.
+MOTIVE_INTERVIEW_RATE_PER_TOKEN = int(os.environ.get("MOTIVE_INTERVIEW_RATE_PER_TOKEN", "120"))
+MOTIVE_INTERVIEW_RATE_PER_IP = int(os.environ.get("MOTIVE_INTERVIEW_RATE_PER_IP", "1200"))
+
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -192,6 +213,18 @@ else:
         "store_processed": False,
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+# The cache (rate limits): Redis when REDIS_URL is set, shared by every process;
+# else each process keeps its own in memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "motive",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
@@ -243,6 +276,10 @@ SPECTACULAR_SETTINGS = {
         "TypeEnum": "people.ingestion.validation.TYPES",
         "StudyStatusEnum": "studies.models.StudyStatus",
         "InvitationStatusEnum": "studies.models.InvitationStatus",
+        "InterviewStatusEnum": "interviews.models.InterviewStatus",
+        "InterviewStepKindEnum": "interviews.serializers.STEP_KINDS",
+        "KindEnum": "segments.models.SegmentKind",
+        "ReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 

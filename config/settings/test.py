@@ -14,6 +14,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# One process's own cache: throttling counts never leak between parallel test workers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Offline unless a test points the LLM at the fake server (tests/llm/fake_openai.py).
 OPENAI_API_KEY = ""
 OPENAI_BASE_URL = ""
@@ -26,3 +28,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 for _db in DATABASES.values():
     _db["CONN_MAX_AGE"] = 0
+# Each test process counts rate limits in memory (interviews/ratelimit.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

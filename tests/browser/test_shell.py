@@ -18,14 +18,15 @@ def test_owner_creates_and_revokes_a_key(page, live_server):
     assert page.get_by_role("heading", name="No segments yet").is_visible()
 
     page.get_by_role("link", name="Settings").click()
-    page.get_by_label("Name").fill("Website tracking")
+    page.get_by_label("Key name").fill("Website tracking")
     page.get_by_label("Scope").select_option("ingest")
     page.get_by_role("button", name="Create key").click()
     secret = page.get_by_test_id("new-key").inner_text()
     key = ApiKey.objects.get(workspace=workspace, name="Website tracking")
     assert secret.startswith(key.prefix) and key.scope == "ingest"
 
-    page.get_by_role("button", name="Revoke Website tracking").click()
+    page.get_by_role("link", name="Revoke Website tracking").click()
+    page.get_by_role("button", name="Revoke key").click()
     assert page.get_by_text("revoked. Requests using it now get 401").is_visible()
     key.refresh_from_db()
     assert key.revoked_at is not None

@@ -428,13 +428,16 @@ def test_viewer_cannot_upload(client, workspace):
     assert Person.objects.count() == 0
 
 
-def test_import_is_post_only(browser):
-    assert browser.get(IMPORT).status_code == 405
+def test_a_get_of_the_import_url_goes_to_the_people_list(browser):
+    response = browser.get(IMPORT)
+    assert response.status_code == 302 and response["Location"] == PEOPLE
+    assert browser.put(IMPORT).status_code == 405
 
 
 def test_people_csv_is_imported_with_typed_traits(browser, workspace):
     upload = csv_file("user_id,plan,seats,zip\nc1,pro,5,02139\nc2,free,1,10001\n")
-    response = browser.post(IMPORT, {"kind": "people", "file": upload})
+    response = browser.post(IMPORT, {"kind": "people", "file": upload}, follow=True)
+    assert response.redirect_chain == [(f"{PEOPLE}#import-result", 302)]
     assert response.status_code == 200
     result = response.context["import_result"]
     assert (result.imported, result.error_count) == (2, 0)
@@ -455,7 +458,7 @@ def test_events_csv_reports_bad_rows_by_line(browser, workspace):
         'e2,Logged In,2026-11-02T10:00:00Z,"{oops",m3\n'
         "e2,Logged In,2026-11-02T11:00:00Z,,m4\n"
     )
-    response = browser.post(IMPORT, {"kind": "events", "file": upload})
+    response = browser.post(IMPORT, {"kind": "events", "file": upload}, follow=True)
     assert response.status_code == 200
     result = response.context["import_result"]
     assert result.imported == 2
@@ -466,7 +469,9 @@ def test_events_csv_reports_bad_rows_by_line(browser, workspace):
     assert '<td class="num">4</td>' in body
     assert "properties is not valid JSON." in body
     assert Event.objects.filter(workspace=workspace).count() == 2
-    again = browser.post(IMPORT, {"kind": "events", "file": csv_file(upload_text(upload))})
+    again = browser.post(
+        IMPORT, {"kind": "events", "file": csv_file(upload_text(upload))}, follow=True
+    )
     assert (again.context["import_result"].imported, again.context["import_result"].duplicates) == (
         0,
         2,
@@ -502,7 +507,9 @@ def test_invalid_upload_is_400_with_a_message(browser, workspace, data, message)
 
 
 def test_a_bad_header_is_reported_on_line_one(browser, workspace):
-    response = browser.post(IMPORT, {"kind": "events", "file": csv_file("who,what\na,b\n")})
+    response = browser.post(
+        IMPORT, {"kind": "events", "file": csv_file("who,what\na,b\n")}, follow=True
+    )
     assert response.status_code == 200
     assert [line for line, _ in response.context["import_result"].errors] == [1]
     assert Event.objects.filter(workspace=workspace).count() == 0

@@ -45,10 +45,10 @@ def test_invite_email_is_sent_by_a_worker_after_commit():
 @pytest.mark.django_db(transaction=True)
 def test_expiry_task_on_a_worker_closes_only_stale_invites():
     workspace = WorkspaceFactory()
-    stale, _ = services.member_invite(
+    stale = services.member_invite(
         workspace=workspace, email="old@x.com", role="viewer", invited_by=None
     )
-    fresh, _ = services.member_invite(
+    fresh = services.member_invite(
         workspace=workspace, email="new@x.com", role="viewer", invited_by=None
     )
     MemberInvite.objects.filter(pk=stale.pk).update(
@@ -61,7 +61,7 @@ def test_expiry_task_on_a_worker_closes_only_stale_invites():
         )
     assert MemberInvite.objects.get(pk=fresh.pk).revoked_at is None
     # The email can be invited again now that the stale invite is closed.
-    again, _ = services.member_invite(
+    again = services.member_invite(
         workspace=workspace, email="old@x.com", role="viewer", invited_by=None
     )
     assert again.pk != stale.pk

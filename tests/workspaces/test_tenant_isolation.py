@@ -18,19 +18,30 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.db.models import Model
 from django.urls import URLPattern, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from interviews import services as interview_services
+from interviews.api import AnswerApi, InterviewApi
+from interviews.state import interview_state
 from people.models import Account, Person
 from segments.api import SegmentWebhookApi
 from segments.inbound import sign
 from segments.models import Segment
+from studies.models import Invitation
 from tests import hostile
 from tests.conftest import bearer_client
-from tests.factories import WORKSPACE_FACTORIES, SegmentFactory, WorkspaceFactory, make_api_key
+from tests.factories import (
+    WORKSPACE_FACTORIES,
+    SegmentFactory,
+    WorkspaceFactory,
+    live_study_with_invitation,
+    make_api_key,
+)
 from workspaces.checks import DOC_VIEWS, iter_api_views
 from workspaces.models import KeyScope, Workspace
 from workspaces.scoping import WorkspaceExemptAPIView, model_of
@@ -297,10 +308,30 @@ def exempt_webhook(workspace: Workspace) -> tuple[dict[str, Any], Signer]:
     return {"pk": segment.pk}, headers
 
 
+def exempt_interview(workspace: Workspace) -> tuple[dict[str, Any], Signer]:
+    """A respondent's token (the credential is in the path), with the current step as the
+    answer's seed body. Each request starts with fresh rate limits, so hostile bodies reach
+    the parsing rather than the 429 (tests/interviews covers the limits)."""
+    invitation = Invitation.objects.filter(workspace=workspace).first()
+    if invitation is None:
+        invitation = live_study_with_invitation(workspace).invitations.get()
+    interview = interview_services.interview_open(token=invitation.token)
+    current = interview_state(interview).as_data()["step"]["id"]
+    SEED_BODIES[("interview-answer", "post")] = [{"step": current, "value": "Walk"}]
+
+    def headers(body: bytes) -> dict[str, str]:
+        cache.clear()
+        return {}
+
+    return {"token": invitation.token}, headers
+
+
 # Routes whose credential is not a workspace key: how to reach one (URL kwargs) and how
 # to sign a body for it, so hostile bodies get past the signature to the parsing.
 EXEMPT_ROUTES: dict[type, Callable[[Workspace], tuple[dict[str, Any], Signer]]] = {
     SegmentWebhookApi: exempt_webhook,
+    InterviewApi: exempt_interview,
+    AnswerApi: exempt_interview,
 }
 
 RULE_SEED = {

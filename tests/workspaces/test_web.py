@@ -65,8 +65,9 @@ def test_sections_render_with_empty_states(owner_client, path, heading):
 
 def test_create_key_shows_it_once(owner_client, workspace):
     response = owner_client.post("/settings/keys/", {"name": "Website", "scope": "ingest"})
-    assert response.status_code == 200
-    shown = re.search(r'data-testid="new-key">(mk_[^<]+)<', response.content.decode()).group(1)
+    assert response.status_code == 302
+    page = owner_client.get(response["Location"]).content.decode()
+    shown = re.search(r'data-testid="new-key">(mk_[^<]+)<', page).group(1)
     key = ApiKey.objects.get(workspace=workspace, name="Website")
     assert shown.startswith(key.prefix)
     assert shown not in owner_client.get("/settings/").content.decode()
@@ -165,6 +166,7 @@ def test_workspace_settings_are_saved(owner_client, workspace):
             "time_zone": "Europe/Berlin",
             "revenue_event": "Purchase",
             "revenue_property": "total",
+            "currency": "EUR",
             "segment_refresh_minutes": "30",
         },
     )
@@ -175,8 +177,9 @@ def test_workspace_settings_are_saved(owner_client, workspace):
         workspace.time_zone,
         workspace.revenue_event,
         workspace.revenue_property,
+        workspace.currency,
         workspace.segment_refresh_minutes,
-    ) == ("Acme Inc", "Europe/Berlin", "Purchase", "total", 30)
+    ) == ("Acme Inc", "Europe/Berlin", "Purchase", "total", "EUR", 30)
 
 
 def test_refresh_interval_has_a_floor(owner_client, workspace):

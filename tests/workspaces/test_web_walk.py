@@ -30,14 +30,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
+from interviews import services as interview_services
+from interviews.models import Interview
+from studies.models import Invitation
 from tests import hostile
 from tests.factories import (
     AccountFactory,
     MembershipFactory,
     PersonFactory,
     SegmentFactory,
-    StudyFactory,
     WorkspaceFactory,
+    live_study_with_invitation,
     make_api_key,
 )
 from tests.workspaces.test_tenant_isolation import kwarg_names, tenant_rows
@@ -53,10 +56,26 @@ FORM_VALUES = [*hostile.TEXT_VALUES, *hostile.JSON_TEXT_VALUES]
 
 
 def _invite_id(workspace: Workspace, user: Any) -> int:
-    invite, _token = services.member_invite(
+    invite = services.member_invite(
         workspace=workspace, email="walk@example.com", role=Role.RESEARCHER, invited_by=user
     )
     return invite.pk
+
+
+def _walked_interview(workspace: Workspace, user: Any) -> Interview:
+    """A live study's interview, consented and at its first question: the study, its
+    interview and the respondent's token are walked together."""
+    interview = Interview.objects.filter(workspace=workspace).first()
+    if interview is None:
+        study = live_study_with_invitation(workspace)
+        interview = interview_services.interview_open(token=study.invitations.get().token)
+        interview_services.interview_consent(interview=interview)
+    return interview
+
+
+def _token(workspace: Workspace, user: Any) -> str:
+    invitation = Invitation.objects.get(pk=_walked_interview(workspace, user).invitation_id)
+    return invitation.token
 
 
 # A builder per URL parameter name: a real object of the walked workspace.
@@ -66,8 +85,9 @@ PATH_OBJECTS: dict[str, Callable[[Workspace, Any], object]] = {
     "invite_id": _invite_id,
     "person_id": lambda ws, user: PersonFactory(workspace=ws).pk,
     "account_id": lambda ws, user: AccountFactory(workspace=ws).pk,
-    "token": lambda ws, user: "not-a-token",
-    "study_id": lambda ws, user: StudyFactory(workspace=ws).pk,
+    "token": _token,
+    "study_id": lambda ws, user: _walked_interview(ws, user).study_id,
+    "interview_id": lambda ws, user: _walked_interview(ws, user).pk,
 }
 
 
@@ -98,6 +118,9 @@ def web_routes() -> list[tuple[str, str]]:
 def test_the_walk_covers_the_known_pages():
     names = {name for _, name in web_routes()}
     assert {"workspace-switch", "segments:new", "segments:preview", "people:list"} <= names
+    assert {"studies:opt-out", "studies:invitations-csv"} <= names
+    assert {"studies:new", "studies:edit", "studies:launch", "studies:close"} <= names
+    assert {"interviews:respond", "interviews:detail", "interviews:preview"} <= names
     assert {"studies:opt-out", "studies:invitations-csv", "studies:list", "reports:list"} <= names
     assert {"login", "logout", "home"} <= names
     assert not [name for name in names if name.startswith("admin:")]
@@ -223,7 +246,10 @@ def baseline(fields: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def walker(workspace, owner):
+def walker(workspace, owner, settings):
+    # The walk looks for server errors; the respondent's rate limits are tested elsewhere.
+    settings.MOTIVE_INTERVIEW_RATE_PER_TOKEN = 0
+    settings.MOTIVE_INTERVIEW_RATE_PER_IP = 0
     client = Client(raise_request_exception=False)
     client.force_login(owner)
     return client

@@ -1,64 +1,65 @@
-"""Create (once) the demo workspace and login that `make demo` prints."""
+"""Create (once) the demo workspace, fill it, and print its login and API keys.
+
+Each stage is the command of the app that owns it, called by name: workspaces sits
+upstream of every product app in the data flow, so it imports none of them. Every
+stage is a no-op on a workspace that already has its data, so `make demo` reuses
+what an earlier run made; `--reset` deletes the demo workspace first.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 
 from workspaces import services
-from workspaces.models import ApiKey, KeyScope, Membership
+from workspaces.demo import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    demo_workspace_find,
+    demo_workspace_get_or_create,
+)
+from workspaces.models import ApiKey, KeyScope, Membership, Workspace
 
-DEMO_EMAIL = "demo@motive.local"
-DEMO_PASSWORD = "motive-demo"
-DEMO_WORKSPACE = "Acme Analytics (demo)"
+# (command, what it makes), in data-flow order; a stage whose app is not installed is skipped.
+STAGES = (
+    ("seed_demo", "people and events"),
+    ("load_demo_segments", "segments"),
+    ("load_demo_studies", "studies"),
+    ("load_demo_interviews", "interviews"),
+    ("load_demo_reports", "reports"),
+)
 
 
 class Command(BaseCommand):
-    help = "Create the demo workspace, owner and keys if missing; print the login."
+    help = "Create and fill the demo workspace if missing (or --reset it); print the login."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument("--reset", action="store_true", help="Delete the demo first.")
+        parser.add_argument("--people", type=int, default=None, help="seed_demo --people.")
+        parser.add_argument("--days", type=int, default=None, help="seed_demo --days.")
+        parser.add_argument("--seed", type=int, default=None, help="seed_demo --seed.")
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = services.user_get_or_create(email=DEMO_EMAIL, password=DEMO_PASSWORD)
-        membership = (
-            Membership.objects.filter(user=owner, workspace__name=DEMO_WORKSPACE)
-            .select_related("workspace")
-            .first()
-        )
-        workspace = (
-            membership.workspace
-            if membership
-            else services.workspace_create(name=DEMO_WORKSPACE, owner=owner)
-        )
-        # People, accounts and 120 days of events; a no-op once the workspace has people.
-        call_command(
-            "load_demo_data",
-            workspace=workspace.pk,
-            stdout=io.StringIO() if options["json"] else self.stdout,
-        )
-        # One example segment of each computed kind, with playbooks (once). By command
-        # name, not import: workspaces sits upstream of segments in the data flow.
-        call_command(
-            "load_demo_segments",
-            workspace=workspace.pk,
-            stdout=io.StringIO() if options["json"] else self.stdout,
-        )
-        # Keys are shown once; the demo mints a fresh pair each run and revokes the old.
-        for key in ApiKey.objects.filter(workspace=workspace, revoked_at__isnull=True):
-            services.api_key_revoke(key=key)
-        _, full = services.api_key_create(
-            workspace=workspace, name="Demo full key", scope=KeyScope.FULL, created_by=owner
-        )
-        _, ingest = services.api_key_create(
-            workspace=workspace, name="Demo ingest key", scope=KeyScope.INGEST, created_by=owner
-        )
+        out = io.StringIO() if options["json"] else self.stdout
+        if options["reset"]:
+            self._reset(out)
+        workspace = demo_workspace_get_or_create()
+        generator = {k: options[k] for k in ("people", "days", "seed") if options[k] is not None}
+        available = get_commands()
+        for command, what in STAGES:
+            if command not in available:
+                continue
+            started = time.monotonic()
+            extra = generator if command == "seed_demo" else {}
+            call_command(command, workspace=workspace.pk, stdout=out, **extra)
+            out.write(f"  ({what}: {time.monotonic() - started:.1f} s)\n")
+        full, ingest = self._fresh_keys(workspace)
         result = {
             "workspace": workspace.pk,
             "email": DEMO_EMAIL,
@@ -73,13 +74,31 @@ class Command(BaseCommand):
             "\n".join(
                 [
                     "",
-                    "  Motive demo is ready.",
-                    "  Open      http://127.0.0.1:8000/",
-                    f"  Log in    {DEMO_EMAIL} / {DEMO_PASSWORD}",
+                    f"  Demo workspace {workspace.pk} is ready.",
                     f"  API key   {full}",
                     f"  Ingest    {ingest}",
-                    "  API docs  http://127.0.0.1:8000/api/v1/docs/",
                     "",
                 ]
             )
         )
+
+    def _reset(self, out: Any) -> None:
+        workspace = demo_workspace_find()
+        if workspace is None:
+            return
+        started = time.monotonic()
+        workspace.delete()
+        out.write(f"Deleted the demo workspace in {time.monotonic() - started:.1f} s.\n")
+
+    def _fresh_keys(self, workspace: Workspace) -> tuple[str, str]:
+        """Keys are shown once: each run mints a fresh pair and revokes the old ones."""
+        owner = Membership.objects.get(workspace=workspace, user__email=DEMO_EMAIL).user
+        for key in ApiKey.objects.filter(workspace=workspace, revoked_at__isnull=True):
+            services.api_key_revoke(key=key)
+        _, full = services.api_key_create(
+            workspace=workspace, name="Demo full key", scope=KeyScope.FULL, created_by=owner
+        )
+        _, ingest = services.api_key_create(
+            workspace=workspace, name="Demo ingest key", scope=KeyScope.INGEST, created_by=owner
+        )
+        return full, ingest
