@@ -17,6 +17,7 @@ from reports.models import Report
 from studies import selectors as study_selectors
 from workspaces.services import ServiceError
 from workspaces.spreadsheets import streaming_csv_response
+from workspaces.untrusted import parse_id
 from workspaces.web import WorkspaceRequest, member_required
 
 
@@ -101,17 +102,17 @@ def report_export_csv(request: WorkspaceRequest, report_id: int) -> HttpResponse
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return [pk for value in values if (pk := parse_id(value)) is not None]
 
 
 @member_required(write=True)
 def report_new(request: WorkspaceRequest) -> HttpResponseBase:
     """Choose a study, then which of its segments to compare; POST starts the report."""
     studies = study_selectors.study_list(workspace=request.workspace).order_by("-created_at")
-    raw = request.POST.get("study") or request.GET.get("study") or ""
+    study_id = parse_id(request.POST.get("study") or request.GET.get("study"))
     study = (
-        study_selectors.study_get(workspace=request.workspace, pk=int(raw))
-        if raw.isdigit()
+        study_selectors.study_get(workspace=request.workspace, pk=study_id)
+        if study_id is not None
         else None
     )
     error = ""
