@@ -102,6 +102,8 @@ VOICES: Final[dict[str, Voice]] = {
         nps=(8, 10),
         options={
             "Team": 8,
+            "Faster queries": 7,
+            "Permissions per team": 6,
             "Pro": 2,
             "SQL": 8,
             "Dashboards": 7,
@@ -145,6 +147,8 @@ VOICES: Final[dict[str, Voice]] = {
         nps=(4, 8),
         options={
             "Free": 6,
+            "A cheaper small-team plan": 8,
+            "A longer trial": 5,
             "Pro": 3,
             "Team": 1,
             "Funnels": 6,
@@ -175,7 +179,14 @@ VOICES: Final[dict[str, Voice]] = {
         needs=("scheduled PDF reports by email", "easier sharing with clients"),
         downgrades=("We only need one seat now that the project ended",),
         nps=(7, 10),
-        options={"Pro": 6, "Team": 3, "Dashboards": 7, "Cohorts": 5, "Exports": 4},
+        options={
+            "Pro": 6,
+            "Team": 3,
+            "Dashboards": 7,
+            "Cohorts": 5,
+            "Exports": 4,
+            "Permissions per team": 4,
+        },
         priorities=("Support", "Speed", "Depth of analysis", "Price"),
         yes=0.5,
     ),
@@ -196,7 +207,7 @@ VOICES: Final[dict[str, Voice]] = {
         needs=("a simple weekly summary by email", "a mobile view for quick checks"),
         downgrades=("We were not using it enough to pay for it",),
         nps=(4, 8),
-        options={"Free": 6, "Pro": 2, "Dashboards": 7, "Alerts": 3},
+        options={"Free": 6, "Pro": 2, "Dashboards": 7, "Alerts": 3, "A longer trial": 4},
         priorities=("Speed", "Price", "Support", "Depth of analysis"),
         yes=0.3,
     ),
@@ -237,7 +248,14 @@ VOICES: Final[dict[str, Voice]] = {
         needs=("cheaper credits and a better mobile app", "a weekly digest I can read on my phone"),
         downgrades=("Buying credits is cheaper for us than a monthly plan",),
         nps=(6, 9),
-        options={"Pro": 6, "Free": 2, "Funnels": 6, "Dashboards": 3, "Alerts": 3},
+        options={
+            "Pro": 6,
+            "Free": 2,
+            "Funnels": 6,
+            "Dashboards": 3,
+            "Alerts": 3,
+            "A cheaper small-team plan": 5,
+        },
         priorities=("Price", "Speed", "Depth of analysis", "Support"),
         yes=0.3,
     ),
@@ -277,7 +295,8 @@ def _quiet(*names: str) -> Iterator[None]:
 
 def _simulate(client: APIClient, workspace: Workspace, seed: int, result: SimulationResult) -> None:
     studies = Study.objects.filter(workspace=workspace, status=StudyStatus.LIVE).order_by("id")
-    for study in studies:
+    # A study that has interviews was simulated (or answered for real): left alone.
+    for study in studies.exclude(interviews__isnull=False):
         invitations = Invitation.objects.filter(study=study).select_related("person")
         for number, invitation in enumerate(invitations.order_by("id")):
             rng = random.Random(f"{seed}:respondent:{study.key}:{invitation.pk}")  # noqa: S311
@@ -289,7 +308,9 @@ def _simulate(client: APIClient, workspace: Workspace, seed: int, result: Simula
                 rng=rng,
                 mode=_mode(rng),
             )
-            start = (study.launched_at or timezone.now()) + dt.timedelta(hours=rng.uniform(0.2, 96))
+            launched = study.launched_at or timezone.now()
+            window = min(96.0, 0.8 * (timezone.now() - launched).total_seconds() / 3600)
+            start = launched + dt.timedelta(hours=rng.uniform(0.1, max(0.2, window)))
             address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
             with _clock(start, ceiling=timezone.now()) as clock:
                 _walk(client, invitation.token, respondent, clock, address, result)
@@ -423,6 +444,8 @@ class _Respondent:
             return text
         if key == "why":  # the listening study: why they changed plan
             return rng.choice(voice.downgrades)
+        if key == "what_it_takes":  # the follow-up study
+            return f"{rng.choice(voice.needs)}, {rng.choice(voice.reasons)}"
         text = rng.choice(voice.jobs)
         if rng.random() < 0.4:
             text += f", {rng.choice(voice.reasons)}"
@@ -468,8 +491,9 @@ class _Respondent:
         low, high = int(question.get("min", 0)), int(question.get("max", 10))
         if self.mode == "straight":
             return low
+        # Every scale leans the way the group's recommendation score does.
         a, b = self.voice.nps
-        value = self.rng.randint(a, b) if (low, high) == (0, 10) else self.rng.randint(low, high)
+        value = low + round(self.rng.randint(a, b) / 10 * (high - low))
         return max(low, min(high, value))
 
     def _weights(self, options: Sequence[str]) -> list[float]:

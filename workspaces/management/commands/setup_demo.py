@@ -31,6 +31,8 @@ STAGES = (
     ("load_demo_segments", "segments"),
     ("load_demo_studies", "studies"),
     ("load_demo_interviews", "interviews"),
+    ("load_demo_followup", "a study cut by one answer"),
+    ("load_demo_interviews", "its interviews"),
     ("load_demo_reports", "reports"),
 )
 
