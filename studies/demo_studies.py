@@ -13,12 +13,12 @@ from typing import Any, Final
 
 from django.utils import timezone
 
+from segments import selectors as segment_selectors
 from segments import services as segment_services
 from segments.models import Segment
 from studies import services
 from studies.models import Study
 from workspaces.models import Workspace
-from workspaces.services import ServiceError
 
 COMPARISON_SEGMENTS: Final = ("Power users", "3+ pricing-page visits in 7 days")
 LISTENING_SEGMENT: Final = "Downgraded in the last 30 days"
@@ -155,24 +155,31 @@ FOLLOWUP_LAUNCHED_HOURS_AGO: Final = 20
 
 
 def create_followup_study(*, workspace: Workspace, now: datetime | None = None) -> Study | None:
-    """Once the comparison study has answers: segments on one answer's trait and a
-    follow-up study at them, launched. None if it exists or nobody has answered yet."""
+    """Once the comparison study has answers both ways: segments on one answer's trait and a
+    follow-up study at them, launched. None if it exists or an answer has nobody yet."""
     if Study.objects.filter(workspace=workspace, key=FOLLOWUP["key"]).exists():
         return None
     now = now or timezone.now()
+    definitions = {
+        name: {"trait": ANSWER_TRAIT, "op": "eq", "value": value}
+        for name, value in ANSWER_SEGMENTS.items()
+    }
+    for definition in definitions.values():
+        preview = segment_selectors.segment_preview(
+            workspace=workspace, kind="rule", definition=definition, as_of=now, sample=0
+        )
+        if not preview["size"]:
+            return None
     segment_ids = []
-    for name, value in ANSWER_SEGMENTS.items():
+    for name, definition in definitions.items():
         segment = segment_services.segment_create(
             workspace=workspace,
             name=name,
             kind="rule",
-            definition={"trait": ANSWER_TRAIT, "op": "eq", "value": value},
+            definition=definition,
             playbook="Follow up: what would it take to bring the whole team?",
         )
         segment_services.segment_compute(segment=segment, as_of=now)
-        segment.refresh_from_db()
-        if not segment.size:
-            raise ServiceError(f"Nobody is in {name!r} yet: simulate the interviews first.")
         segment_ids.append(segment.pk)
     study = services.study_create(workspace=workspace, segments=segment_ids, **FOLLOWUP)
     launched = now - timedelta(hours=FOLLOWUP_LAUNCHED_HOURS_AGO)

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from studies.demo_studies import create_followup_study
 from workspaces.models import Workspace
-from workspaces.services import ServiceError
 
 
 class Command(BaseCommand):
@@ -24,11 +23,10 @@ class Command(BaseCommand):
         workspace = Workspace.objects.filter(pk=options["workspace"]).first()
         if workspace is None:
             raise CommandError(f"No workspace with id {options['workspace']}.")
-        try:
-            study = create_followup_study(workspace=workspace)
-        except ServiceError as error:
-            raise CommandError(str(error)) from error
+        study = create_followup_study(workspace=workspace)
         if study is None:
-            self.stdout.write("The follow-up study exists already; nothing to do.")
+            self.stdout.write(
+                "Nothing to do: the follow-up study exists, or nobody has answered both ways yet."
+            )
             return
         self.stdout.write(f"  {study.title}: {study.status}, {study.invitations.count():,} invited")
