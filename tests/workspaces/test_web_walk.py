@@ -42,6 +42,7 @@ from tests.factories import (
     WorkspaceFactory,
     live_study_with_invitation,
     make_api_key,
+    report_of,
 )
 from tests.workspaces.test_tenant_isolation import kwarg_names, tenant_rows
 from workspaces import services
@@ -88,6 +89,7 @@ PATH_OBJECTS: dict[str, Callable[[Workspace, Any], object]] = {
     "token": _token,
     "study_id": lambda ws, user: _walked_interview(ws, user).study_id,
     "interview_id": lambda ws, user: _walked_interview(ws, user).pk,
+    "report_id": lambda ws, user: report_of(ws).pk,
 }
 
 
