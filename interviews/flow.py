@@ -105,7 +105,3 @@ def progress(questions: Sequence[QuestionSpec], turns: Sequence[Turn]) -> tuple[
     """(questions done: answered or skipped, questions in the study)."""
     done = {t.question_key for t in turns if t.kind == QUESTION and (t.answered or t.skipped)}
     return len(done), len(questions)
-
-
-def is_structured(spec: QuestionSpec) -> bool:
-    return spec.type != QuestionType.OPEN_ENDED

@@ -49,8 +49,10 @@ def _scale(spec: QuestionSpec, data: QueryDict) -> Any:
 
 def _single(spec: QuestionSpec, data: QueryDict) -> Any:
     choice = data.get("choice")
-    if choice == OTHER:
-        return {"other": data.get("other", "")}
+    other = data.get("other", "")
+    # Writing in the Other field means choosing it, even without ticking its radio.
+    if choice == OTHER or (not choice and other.strip() and spec.config.get("allow_other")):
+        return {"other": other}
     return choice or None
 
 

@@ -29,11 +29,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from django.conf import settings
+
 from interviews.quality import TextSignals, is_informative, signals
 from llm.client import UNTRUSTED_TEXT_RULE, Message, complete_json, quote_untrusted
 from studies.question_types import QuestionSpec
 
 MAX_FOLLOWUP: Final = 300
+# A respondent waits for the next step while the model thinks: each attempt gets at most
+# this long (or MOTIVE_LLM_TIMEOUT when shorter), then the offline probe answers.
+RESPONDENT_WAIT_SECONDS = 6.0
 MAX_REASON: Final = 200
 TASK: Final = "interviews.probe"
 OPEN_ENDED: Final = "open_ended"
@@ -84,6 +89,7 @@ def decide(context: ProbeContext) -> ProbeDecision:
         fallback=lambda: _as_data(offline),
         temperature=0.2,
         max_tokens=300,
+        timeout=min(float(settings.MOTIVE_LLM_TIMEOUT), RESPONDENT_WAIT_SECONDS),
     )
     if result.provider == "offline":
         if result.fell_back:

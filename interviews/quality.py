@@ -76,6 +76,20 @@ _STOPWORDS: Final = frozenset(
     )
 )
 
+# Words that fill an answer without saying anything concrete: not content words.
+_GENERIC: Final = frozenset(
+    _words_of(
+        """
+    different options option various general generally overall experience experiences
+    needs need thinking going forward improve improved improvement better best nice
+    useful helpful interesting important everything anything everyone someone somewhere
+    somehow whole fit works work working change changes time times
+    verschiedene verschiedenes sachen dinge ding allgemein insgesamt erfahrung bedarf
+    besser beste wichtig interessant hilfreich nützlich alles irgendwas jemand
+        """
+    )
+)
+
 # Whole answers that say nothing: the respondent declined to answer.
 _EVASION_PHRASES: Final = frozenset(
     {
@@ -275,7 +289,11 @@ def _is_content(word: str) -> bool:
     lower = word.lower()
     # Acronyms count: "IT", "HR", "UI" name things.
     acronym = len(word) >= 2 and word.isupper()
-    return (len(lower) >= 3 or lower.isdigit() or acronym) and lower not in _STOPWORDS
+    return (
+        (len(lower) >= 3 or lower.isdigit() or acronym)
+        and lower not in _STOPWORDS
+        and lower not in _GENERIC
+    )
 
 
 def _named_things(text: str, language: str) -> int:

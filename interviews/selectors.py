@@ -9,7 +9,15 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from interviews import flow
-from interviews.models import Answer, Interview, Step, StepKind, StepStatus
+from interviews.models import (
+    Answer,
+    Inclusion,
+    Interview,
+    InterviewStatus,
+    Step,
+    StepKind,
+    StepStatus,
+)
 from people.models import Person
 from studies import selectors as study_selectors
 from studies.models import Invitation, Question, Study
@@ -21,8 +29,118 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     return study_selectors.invitation_by_token(token=token)
 
 
-def interview_of_invitation(*, invitation: Invitation) -> Interview | None:
-    return Interview.objects.select_related("study").filter(invitation=invitation).first()
+def interview_by_token(*, token: str) -> Interview | None:
+    """The interview behind a link, with its invitation and study, in one query."""
+    if not study_selectors.TOKEN_PATTERN.fullmatch(token):
+        return None
+    rows = Interview.objects.select_related("invitation", "study").filter(invitation__token=token)
+    return next(iter(rows.order_by()[:1]), None)
+
+
+def interview_status_for_update(*, interview_id: int) -> str | None:
+    """The interview's status, its row locked until the transaction ends."""
+    rows = Interview.objects.select_for_update().filter(pk=interview_id).order_by()
+    return next(iter(rows.values_list("status", flat=True)[:1]), None)
+
+
+def step_for_update(*, interview: Interview, step_id: int) -> Step | None:
+    """One step of the interview with its question, the step's row locked."""
+    rows = (
+        Step.objects.select_for_update(of=("self",))
+        .select_related("question")
+        .filter(pk=step_id, interview_id=interview.pk)
+        .order_by()
+    )
+    return next(iter(rows[:1]), None)
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """A step with its answer, as the answer path reads them: plain values, one query."""
+
+    pk: int
+    position: int
+    kind: str
+    question_key: str
+    question_type: str
+    followup_index: int
+    text: str
+    status: str
+    moderator: str
+    answered: bool
+    value: Any
+    answer_text: str
+    seconds: float | None
+
+
+def step_rows(*, interview_id: int) -> list[StepRow]:
+    rows = (
+        Step.objects.filter(interview_id=interview_id)
+        .order_by("position")
+        .values_list(
+            "pk",
+            "position",
+            "kind",
+            "question_key",
+            "question__type",
+            "followup_index",
+            "text",
+            "status",
+            "moderator",
+            "answer__id",
+            "answer__value",
+            "answer__text",
+            "answer__seconds",
+        )
+    )
+    return [
+        StepRow(
+            pk=pk,
+            position=position,
+            kind=kind,
+            question_key=key,
+            question_type=qtype,
+            followup_index=followup_index,
+            text=text,
+            status=status,
+            moderator=moderator,
+            answered=answer_id is not None,
+            value=value,
+            answer_text=answer_text or "",
+            seconds=seconds,
+        )
+        for (
+            pk,
+            position,
+            kind,
+            key,
+            qtype,
+            followup_index,
+            text,
+            status,
+            moderator,
+            answer_id,
+            value,
+            answer_text,
+            seconds,
+        ) in rows
+    ]
+
+
+def turns_of(rows: Sequence[StepRow]) -> list[flow.Turn]:
+    return [
+        flow.Turn(
+            kind=r.kind,
+            question_key=r.question_key,
+            followup_index=r.followup_index,
+            text=r.text,
+            answered=r.answered,
+            skipped=r.status == StepStatus.SKIPPED,
+            value=r.value,
+            answer_text=r.answer_text,
+        )
+        for r in rows
+    ]
 
 
 def has_open_step(*, interview: Interview) -> bool:
@@ -179,4 +297,15 @@ def person_interviews(*, person: Person, limit: int = 20) -> list[Interview]:
         Interview.objects.filter(person=person, workspace_id=person.workspace_id)
         .select_related("study")
         .order_by("-started_at", "-id")[:limit]
+    )
+
+
+def interviews_for_reports(*, study: Study) -> QuerySet[Interview]:
+    """The study's completed interviews that reports count: those the researcher included,
+    and, unless excluded, those not flagged low quality."""
+    return Interview.objects.filter(
+        Q(inclusion=Inclusion.INCLUDE) | Q(inclusion=Inclusion.AUTO, low_quality=False),
+        study=study,
+        workspace_id=study.workspace_id,
+        status=InterviewStatus.COMPLETED,
     )

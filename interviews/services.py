@@ -80,9 +80,8 @@ class InvalidAnswer(InterviewError):
 # --- opening a link ----------------------------------------------------------------
 
 
-def _check_open(invitation: Invitation, now: datetime) -> None:
+def _check_open(invitation: Invitation, study: Study, now: datetime) -> None:
     """Raise when this invitation's interview cannot be taken now (not once completed)."""
-    study = invitation.study
     if study.status == StudyStatus.DRAFT:
         raise InterviewNotFound("No such interview.")
     if invitation.status == InvitationStatus.OPTED_OUT:
@@ -111,17 +110,26 @@ def interview_open(*, token: str, now: datetime | None = None) -> Interview:
     """The interview behind a link, started on first open (the invitation becomes
     `opened`); its current step exists afterwards unless it is completed."""
     now = now or timezone.now()
-    invitation = invitation_for(token)
-    interview = selectors.interview_of_invitation(invitation=invitation)
-    if interview is not None and interview.is_completed:
-        return interview
-    _check_open(invitation, now)
-    if interview is None:
-        interview = _start(invitation, now)
-        interview.study = invitation.study
+    interview = _interview_for(token, now)
     if not interview.is_completed and not selectors.has_open_step(interview=interview):
         _advance(interview, probe_after=None)
         interview.refresh_from_db()
+    return interview
+
+
+def _interview_for(token: str, now: datetime) -> Interview:
+    """The link's interview (with its invitation and study), started if new; raises when
+    the link cannot be used now. A completed interview is returned whatever happened since."""
+    interview = selectors.interview_by_token(token=token)
+    if interview is None:
+        invitation = invitation_for(token)
+        _check_open(invitation, invitation.study, now)
+        interview = _start(invitation, now)
+        interview.study = invitation.study
+        return interview
+    if not interview.is_completed:
+        assert interview.invitation is not None  # found through it
+        _check_open(interview.invitation, interview.study, now)
     return interview
 
 
@@ -168,8 +176,11 @@ def answer(*, token: str, step_id: int, value: Any, now: datetime | None = None)
     InterviewConflict (409: answered step, completed interview, paused study),
     InterviewGone (410) or InterviewNotFound (404).
     """
-    interview = interview_open(token=token, now=now)
-    recorded = _record(interview, step_id, value, now or timezone.now())
+    now = now or timezone.now()
+    interview = _interview_for(token, now)
+    if interview.is_completed:
+        raise InterviewConflict("This interview is complete; thank you.", code="completed")
+    recorded = _record(interview, step_id, value, now)
     moved = _advance(interview, probe_after=recorded)
     if moved is not None:
         return moved
@@ -193,11 +204,10 @@ def validate_step_answer(*, kind: str, spec: QuestionSpec, value: Any) -> Any:
 
 
 def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Recorded:
+    """Commit the answer to a step that is being asked, under the step's row lock (of two
+    concurrent answers the second finds it answered; the unique step is the backstop)."""
     with transaction.atomic():
-        locked = Interview.objects.select_for_update().get(pk=interview.pk)
-        if locked.is_completed:
-            raise InterviewConflict("This interview is complete; thank you.", code="completed")
-        step = Step.objects.select_related("question").filter(interview=locked, pk=step_id).first()
+        step = selectors.step_for_update(interview=interview, step_id=step_id)
         if step is None:
             raise InterviewError(
                 "This is not a step of this interview; reload to see the current question.",
@@ -208,8 +218,7 @@ def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Re
             raise InterviewConflict("This question has already been answered.", code="answered")
         spec = step.question.as_spec()
         stored = validate_step_answer(kind=step.kind, spec=spec, value=value)
-        # Under the interview's lock a second answer sees the step answered above; the
-        # unique step is the backstop. No savepoint: a conflict ends this transaction.
+        # No savepoint: a conflict ends this transaction.
         try:
             Answer.objects.create(
                 step=step,
@@ -223,9 +232,10 @@ def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Re
                 "This question has already been answered.", code="answered"
             ) from None
         Step.objects.filter(pk=step.pk).update(status=StepStatus.ANSWERED)
-        if locked.consented_at is None:
+        if interview.consented_at is None:
             # Answering through the API implies consent (DESIGN.md).
-            Interview.objects.filter(pk=locked.pk).update(consented_at=now)
+            Interview.objects.filter(pk=interview.pk).update(consented_at=now)
+            interview.consented_at = now
     step.status = StepStatus.ANSWERED
     return Recorded(step=step, value=stored)
 
@@ -241,8 +251,7 @@ def _probe(interview: Interview, recorded: Recorded) -> moderator.ProbeDecision 
         spec.type != QuestionType.OPEN_ENDED and not structured_ok
     ):
         return None  # no moderator for this question: no need to read the conversation
-    steps = selectors.steps_with_answers(interview=interview)
-    turns = selectors.turns(steps)
+    turns = selectors.turns_of(selectors.step_rows(interview_id=interview.pk))
     latest = flow.exchanges_of(step.question_key, turns)
     if not latest or latest[-1].followup_index != step.followup_index:
         return None  # not the latest exchange of its question
@@ -283,27 +292,35 @@ def _advance(interview: Interview, *, probe_after: Recorded | None) -> Interview
     Returns what the respondent sees next, or None when another request moved on first."""
     decision = _probe(interview, probe_after) if probe_after is not None else None
     with transaction.atomic():
-        locked = Interview.objects.select_for_update().select_related("study").get(pk=interview.pk)
-        steps = selectors.steps_with_answers(interview=locked)
-        if locked.is_completed or any(s.status == StepStatus.ASKED for s in steps):
+        status = selectors.interview_status_for_update(interview_id=interview.pk)
+        rows = selectors.step_rows(interview_id=interview.pk)
+        if status != InterviewStatus.IN_PROGRESS or any(r.status == StepStatus.ASKED for r in rows):
             return None
-        if probe_after is not None and (not steps or steps[-1].pk != probe_after.step.pk):
+        if probe_after is not None and (not rows or rows[-1].pk != probe_after.step.pk):
             return None
-        questions = selectors.questions_of(study=locked.study)
+        questions = selectors.questions_of(study=interview.study)
         now = timezone.now()
         skipped: list[str] = []
-        if decision is not None and decision.probe and decision.followup.strip() and steps:
-            current: Step | None = _ask_followup(locked, steps[-1], decision, now)
+        if (
+            probe_after is not None
+            and decision is not None
+            and decision.probe
+            and decision.followup.strip()
+        ):
+            current: Step | None = _ask_followup(interview, probe_after.step, decision, now)
         else:
-            current, skipped = _ask_next_question(locked, questions, steps, now)
+            current, skipped = _ask_next_question(interview, questions, rows, now)
             if current is None:
-                _complete(locked, now)
+                _complete(interview, rows, now)
     if current is None:
-        traits_write(interview=locked)
-    done = {s.question_key for s in steps if s.kind == StepKind.QUESTION} | set(skipped)
+        try:
+            traits_write(interview=interview)
+        except Exception:  # the completion is committed; the respondent is not told of this
+            logger.exception("interview %s: writing traits failed", interview.pk)
+    done = {r.question_key for r in rows if r.kind == StepKind.QUESTION} | set(skipped)
     return InterviewState(
-        interview=locked,
-        status=locked.status,
+        interview=interview,
+        status=interview.status,
         answered=len(done),
         total=len(questions),
         step=current,
@@ -329,14 +346,14 @@ def _ask_followup(
 
 
 def _ask_next_question(
-    interview: Interview, questions: list[Question], steps: list[Step], now: datetime
+    interview: Interview, questions: list[Question], rows: list[selectors.StepRow], now: datetime
 ) -> tuple[Step | None, list[str]]:
     """Record the questions branching skips, then ask the next one (None: none left);
     returns it with the keys of the questions skipped."""
-    upcoming = flow.next_question([q.as_spec() for q in questions], selectors.turns(steps))
+    upcoming = flow.next_question([q.as_spec() for q in questions], selectors.turns_of(rows))
     by_key = {q.key: q for q in questions}
-    position = steps[-1].position + 1 if steps else 1
-    rows = [
+    position = rows[-1].position + 1 if rows else 1
+    new = [
         Step(
             interview=interview,
             position=position + offset,
@@ -351,10 +368,10 @@ def _ask_next_question(
     ]
     if upcoming.question is not None:
         spec = upcoming.question
-        rows.append(
+        new.append(
             Step(
                 interview=interview,
-                position=position + len(rows),
+                position=position + len(new),
                 kind=StepKind.QUESTION,
                 question=by_key[spec.key],
                 question_key=spec.key,
@@ -362,29 +379,27 @@ def _ask_next_question(
                 asked_at=now,
             )
         )
-    created = Step.objects.bulk_create(rows) if rows else []
+    created = Step.objects.bulk_create(new) if new else []
     skipped = [spec.key for spec in upcoming.skipped]
     return (created[-1] if upcoming.question is not None else None), skipped
 
 
-def _complete(interview: Interview, now: datetime) -> None:
-    steps = selectors.steps_with_answers(interview=interview)
+def _complete(interview: Interview, rows: list[selectors.StepRow], now: datetime) -> None:
+    """Close the interview (its steps all answered or skipped): quality, invitation."""
     facts = [
         quality.AnswerFacts(
-            question_type=(
-                QuestionType.OPEN_ENDED if s.kind == StepKind.FOLLOWUP else s.question.type
-            ),
-            value=s.answer.value,
-            text=s.answer.text,
-            seconds=s.answer.seconds,
+            question_type=StepKind.FOLLOWUP if r.kind == StepKind.FOLLOWUP else r.question_type,
+            value=r.value,
+            text=r.answer_text,
+            seconds=r.seconds,
         )
-        for s in steps
-        if s.status == StepStatus.ANSWERED
+        for r in rows
+        if r.status == StepStatus.ANSWERED
     ]
     assessment = quality.assess(facts, interview.study.language)
     interview.status = InterviewStatus.COMPLETED
     interview.completed_at = now
-    interview.moderators = sorted({s.moderator for s in steps if s.moderator})
+    interview.moderators = sorted({r.moderator for r in rows if r.moderator})
     interview.quality_flags = list(assessment.flags)
     interview.quality_score = assessment.score
     interview.low_quality = assessment.low_quality

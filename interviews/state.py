@@ -38,10 +38,6 @@ class InterviewState:
     total: int
     step: Step | None  # None when done
 
-    @property
-    def is_done(self) -> bool:
-        return self.step is None
-
     def as_data(self) -> dict[str, Any]:
         step: dict[str, Any]
         if self.step is None:
@@ -73,10 +69,6 @@ def interview_state(interview: Interview) -> InterviewState:
         total=progress.total,
         step=step,
     )
-
-
-def is_followup(step: Step | None) -> bool:
-    return step is not None and step.kind == StepKind.FOLLOWUP
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,31 @@ LABELED: tuple[Labeled, ...] = (
     Labeled(DE_USE, "Alles Mögliche", True, "de"),
     Labeled(DE_IMPROVE, "weiß nicht", True, "de"),
     Labeled(DE_IMPROVE, "Geht so, irgendwie unübersichtlich", True, "de"),
+    # Long but empty: many words, nothing a researcher could act on.
+    Labeled(
+        PRICING,
+        "Well, we were looking at a lot of different options and thinking about what "
+        "would work best for the team going forward.",
+        True,
+    ),
+    Labeled(
+        CANCEL,
+        "It just didn't really fit our needs anymore, you know how it is with these "
+        "tools, things change over time.",
+        True,
+    ),
+    Labeled(
+        IMPROVE,
+        "Overall the experience could be improved in general, making everything more "
+        "intuitive and user friendly.",
+        True,
+    ),
+    Labeled(
+        DE_USE,
+        "Eigentlich für verschiedene Sachen, je nachdem was gerade so anliegt im Team.",
+        True,
+        "de",
+    ),
     # --- should stop: a concrete reason, an example, specifics -------------------
     Labeled(
         PRICING,
@@ -183,6 +208,10 @@ LABELED: tuple[Labeled, ...] = (
         "The first dashboard was easier than in Looker, where I needed an engineer.",
         False,
     ),
+    # Short but specific.
+    Labeled(USE, "Weekly revenue report for the CFO.", False),
+    Labeled(FRUSTRATION, "CSV exports over 50 MB fail.", False),
+    Labeled(DISCOVERY, "Hacker News, the Show HN post.", False),
     Labeled(
         DE_PRICING,
         "Unsere Testphase lief aus und ich musste prüfen, ob der Team-Tarif SSO enthält.",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from interviews import moderator
 from interviews.moderator import (
     RULES,
     Exchange,
@@ -122,6 +123,21 @@ def test_a_timeout_falls_back_to_the_offline_probe_quickly(
 ) -> None:
     settings.MOTIVE_LLM_TIMEOUT = 0.3
     settings.MOTIVE_LLM_MAX_RETRIES = 0
+    llm_online.script(Reply.json(GOOD, delay=3))
+
+    started = time.monotonic()
+    decision = decide(context(VAGUE))
+
+    assert time.monotonic() - started < 2
+    assert decision == fallback("timed out")
+
+
+def test_a_respondent_never_waits_the_full_llm_timeout(
+    llm_online: FakeOpenAI, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MOTIVE_LLM_TIMEOUT = 20
+    settings.MOTIVE_LLM_MAX_RETRIES = 0
+    monkeypatch.setattr(moderator, "RESPONDENT_WAIT_SECONDS", 0.3)
     llm_online.script(Reply.json(GOOD, delay=3))
 
     started = time.monotonic()

@@ -303,3 +303,33 @@ def test_the_page_keeps_its_address_private(browser, study):
     assert response["X-Robots-Tag"] == "noindex"
     for cookie in response.cookies.values():
         assert cookie["samesite"] == "Lax"
+
+
+def test_writing_in_other_chooses_other(browser, workspace):
+    study = launched_study(
+        workspace,
+        questions=[
+            {
+                "key": "plan",
+                "type": "single_choice",
+                "options": ["Free", "Pro"],
+                "allow_other": True,
+            }
+        ],
+    )
+    token = study.invitations.get().token
+    start(browser, token)
+
+    submit(browser, token, {"other": "Enterprise trial"})
+
+    assert Answer.objects.get().value == {"other": "Enterprise trial"}
+
+
+def test_an_error_takes_the_focus_from_the_question(browser, study):
+    token = study.invitations.get().token
+    start(browser, token)
+
+    text = submit(browser, token, {"text": ""}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'role="alert" tabindex="-1" autofocus' in text
+    assert text.count("autofocus") == 1

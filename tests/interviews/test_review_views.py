@@ -10,6 +10,7 @@ import json
 import pytest
 from django.test import Client
 
+from interviews import selectors
 from interviews.models import Answer, Inclusion, Interview
 from studies import services as study_services
 from tests.factories import MembershipFactory, WorkspaceFactory
@@ -264,3 +265,17 @@ def test_the_person_page_lists_their_interviews(researcher, interview):
 
     assert f"/studies/{study.pk}/interviews/{interview.pk}/" in text
     assert study.title in text
+
+
+def test_reports_count_completed_interviews_the_review_lets_through(researcher, interview):
+    study = interview.study
+    assert list(selectors.interviews_for_reports(study=study)) == [interview]
+
+    Interview.objects.filter(pk=interview.pk).update(low_quality=True)
+    assert list(selectors.interviews_for_reports(study=study)) == []
+
+    Interview.objects.filter(pk=interview.pk).update(inclusion=Inclusion.INCLUDE)
+    assert list(selectors.interviews_for_reports(study=study)) == [interview]
+
+    Interview.objects.filter(pk=interview.pk).update(low_quality=False, inclusion="exclude")
+    assert list(selectors.interviews_for_reports(study=study)) == []

@@ -238,3 +238,22 @@ def test_a_get_of_logout_goes_home_and_keeps_the_session(owner_client):
     assert owner_client.get("/settings/").status_code == 200
     assert owner_client.post("/logout/").status_code == 302
     assert owner_client.get("/settings/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/people/",
+        "/people/accounts/",
+        "/segments/",
+        "/segments/new/",
+        "/segments/new/rfm/",
+        "/segments/new/cluster/",
+        "/segments/new/static/",
+        "/segments/new/external/",
+    ],
+)
+def test_researcher_forms_label_every_control(owner_client, workspace, path):
+    html = owner_client.get(path).content.decode()
+    assert control_count(html) >= 1
+    assert label_problems(html) == []
