@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reports import sources
+from reports import continuous, sources, writeback
 from reports.analysis import analyze
 from reports.models import Report, ReportStatus
 
@@ -61,8 +61,9 @@ def run_generation(*, report_id: int) -> Report | None:
             progress=max(0, min(99, percent)), step=step[:120]
         )
 
+    coded = writeback.Coded()
     try:
-        document = build_document(report, progress)
+        document = build_document(report, progress, coded)
     except Exception:
         logger.exception("report %s failed", report_id)
         Report.objects.filter(pk=report_id).update(
@@ -81,23 +82,43 @@ def run_generation(*, report_id: int) -> Report | None:
             finished_at=timezone.now(),
         )
     report.refresh_from_db()
+    if report.status == ReportStatus.READY:
+        _write_themes(report, coded)
     return report
 
 
-def build_document(report: Report, progress: Callable[[int, str], None]) -> dict[str, Any]:
-    """The analysis of the report's study and segments as they are now."""
+def _write_themes(report: Report, coded: writeback.Coded) -> None:
+    try:
+        writeback.write_themes(report=report, coded=coded)
+    except Exception:
+        logger.exception("report %s: writing themes to people failed", report.pk)
+
+
+def build_document(
+    report: Report,
+    progress: Callable[[int, str], None],
+    coded: writeback.Coded | None = None,
+) -> dict[str, Any]:
+    """The analysis of the report's study and segments as they are now; `coded` collects
+    the interviews read and the codings of the reported themes."""
+    coded = coded if coded is not None else writeback.Coded()
     segments = report.ordered_segments()
     study = report.study
     infos = sources.segment_infos(study, segments, report.include_flagged)
     rows = sources.responses(study, segments, report.include_flagged)
     progress(5, f"Analysing {len(rows)} interviews")
+    questions = sources.question_specs(study)
+    coded.interviews = [row.interview for row in rows]
     document = analyze(
-        sources.question_specs(study),
+        questions,
         infos,
         rows,
         use_model=bool(settings.OPENAI_API_KEY),
         progress=progress,
+        coded=coded.codings.extend,
     )
+    if continuous.is_continuous(study):
+        document["over_time"] = continuous.over_time(study, questions, infos, rows, coded.codings)
     for row in document["segments"]:
         row["id"] = int(row["id"])
     return document
