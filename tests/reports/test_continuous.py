@@ -129,6 +129,9 @@ def test_no_new_interview_or_not_continuous_or_not_latest_is_not_due(
     newer = generate(workspace, study, segments[:1], django_capture_on_commit_callbacks)
     assert refresh.due_reports() == []
     age(newer, 7)
+    Interview.objects.filter(study=study).update(
+        completed_at=newer.started_at - timedelta(minutes=1)
+    )
     new_interview(study, segments[1])  # not one of the newer report's segments
     assert refresh.due_reports() == []
     new_interview(study, segments[0])
