@@ -91,10 +91,12 @@ def analyze(
     use_model: bool = False,
     progress: Progress = no_progress,
     seed: int = 0,
-    coded: Callable[[Sequence[themes.Coding]], None] | None = None,
+    on_codings: Callable[[Sequence[themes.Coding]], None] | None = None,
 ) -> dict[str, Any]:
-    """The report document for `responses` of `segments` to `questions`; `coded`, when
-    given, receives the codings of the reported themes (for trends and trait write-back)."""
+    """The report document for `responses` of `segments` to `questions`.
+
+    `on_codings`, when given, receives the codings of the themes the report kept
+    (generation writes them back to people as traits)."""
     segment_ids = [segment.id for segment in segments]
     names = {segment.id: segment.name for segment in segments}
     progress(10, "Structured answers")
@@ -115,9 +117,9 @@ def analyze(
     progress(75, "Subgroups")
     sources = themes.texts_by_interview(texts)
     kept = {theme["label"] for theme in theme_results}
-    kept_codings = [c for c in codings if c.theme in kept]
-    if coded is not None:
-        coded(kept_codings)
+    kept_codings = [coding for coding in codings if coding.theme in kept]
+    if on_codings is not None:
+        on_codings(kept_codings)
     subgroups = stories.subgroups(kept_codings, segment_ids, sources, seed=seed)
     progress(90, "Summary")
     segment_rows = [_segment_row(segment) for segment in segments]

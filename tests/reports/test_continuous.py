@@ -3,7 +3,7 @@ automatic regeneration when new interviews complete (reports.refresh)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -37,7 +37,7 @@ def generate(workspace, study, segments, capture) -> Report:
 def test_a_continuous_studys_report_has_its_weeks(workspace, django_capture_on_commit_callbacks):
     study, segments = study_with_interviews(workspace, per_segment=30)
     study = continuous(study)
-    monday = timezone.make_aware(timezone.datetime(2026, 11, 16, 12))
+    monday = timezone.make_aware(datetime(2026, 11, 16, 12))
     for index, pk in enumerate(
         Interview.objects.filter(study=study).order_by("pk").values_list("pk", flat=True)
     ):

@@ -1,5 +1,6 @@
 """Coded themes written back to people as `motive.<study key>.themes` when a report is
-generated, through the people app's identify path, so a rule segment can select on them."""
+generated, through the people app's identify path, so a rule segment can select on them
+(the write-back itself is reports/writeback.py; see also tests/reports/test_generation.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ from interviews.models import Interview
 from people.models import Event, Person
 from reports import generation, services, writeback
 from reports.models import ReportStatus
-from reports.themes import Coding
 from segments import services as segment_services
 from segments.models import SegmentMembership
-from tests.factories import PersonAliasFactory
 from tests.reports.studies import study_with_interviews
 
 pytestmark = pytest.mark.django_db
@@ -81,12 +80,9 @@ def test_regenerating_writes_again_under_a_new_message_and_same_generation_write
     after_first = identifies.count()
     assert after_first >= 24
 
-    coded = writeback.Coded(
-        interviews=[
-            str(pk) for pk in Interview.objects.filter(study=study).values_list("pk", flat=True)
-        ]
-    )
-    writeback.write_themes(report=report, coded=coded)  # same generation: duplicates
+    ids = Interview.objects.filter(study=study).values_list("pk", flat=True)
+    # The same generation again: duplicates, nothing stored.
+    writeback.themes_write_back(report=report, themes={str(pk): [] for pk in ids})
     assert identifies.count() == after_first
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -96,37 +92,13 @@ def test_regenerating_writes_again_under_a_new_message_and_same_generation_write
     assert identifies.count() == after_first + 24
 
 
-def test_a_person_known_only_by_an_anonymous_id_gets_their_themes_sorted(
-    workspace, django_capture_on_commit_callbacks
-):
-    study, segments = study_with_interviews(workspace, per_segment=12)
-    report = generate(workspace, study, segments, django_capture_on_commit_callbacks)
-    interview = Interview.objects.filter(study=study).order_by("pk").first()
-    person = interview.person
-    Person.objects.filter(pk=person.pk).update(user_id=None)
-    PersonAliasFactory(person=person, workspace=workspace, anonymous_id="anon-1")
-    coded = writeback.Coded(
-        interviews=[str(interview.pk)],
-        codings=[
-            Coding(str(interview.pk), "x", "zeta", "s"),
-            Coding(str(interview.pk), "x", "alpha", "s"),
-        ],
-    )
-    report.generation = 7
-
-    assert writeback.write_themes(report=report, coded=coded) == 1
-
-    person.refresh_from_db()
-    assert person.traits[f"motive.{study.key}.themes"] == ["alpha", "zeta"]
-
-
 def test_a_failing_write_back_leaves_the_report_ready(
     workspace, django_capture_on_commit_callbacks, monkeypatch
 ):
     def broken(**kwargs):
         raise RuntimeError("people app down")
 
-    monkeypatch.setattr(writeback, "write_themes", broken)
+    monkeypatch.setattr(writeback, "themes_write_back", broken)
     study, segments = study_with_interviews(workspace, per_segment=12)
 
     report = generate(workspace, study, segments, django_capture_on_commit_callbacks)
