@@ -100,8 +100,13 @@ def report_export_csv(request: WorkspaceRequest, report_id: int) -> HttpResponse
     )
 
 
+def _is_id(value: str) -> bool:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return [int(value) for value in values if _is_id(value)]
 
 
 @member_required(write=True)
@@ -110,9 +115,7 @@ def report_new(request: WorkspaceRequest) -> HttpResponseBase:
     studies = study_selectors.study_list(workspace=request.workspace).order_by("-created_at")
     raw = request.POST.get("study") or request.GET.get("study") or ""
     study = (
-        study_selectors.study_get(workspace=request.workspace, pk=int(raw))
-        if raw.isdigit()
-        else None
+        study_selectors.study_get(workspace=request.workspace, pk=int(raw)) if _is_id(raw) else None
     )
     error = ""
     if request.method == "POST" and study is not None:

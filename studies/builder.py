@@ -287,7 +287,12 @@ def apply_action(action: str, editors: list[QuestionEditor]) -> tuple[list[Quest
     if verb == "add" and arg in QuestionType.values and len(editors) < MAX_QUESTIONS:
         editors.append(new_editor(arg, (e.key for e in editors)))
         return editors, len(editors) - 1
-    if verb == "save" or arg is None or not arg.isdigit() or int(arg) >= len(editors):
+    if (
+        verb == "save"
+        or arg is None
+        or not (arg.isascii() and arg.isdigit())
+        or int(arg) >= len(editors)
+    ):
         return editors, -1
     index = int(arg)
     if verb == "up" and index > 0:
