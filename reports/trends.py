@@ -1,5 +1,6 @@
 """Over time, for continuous studies: theme prevalence and scale means per ISO week per
-segment, and the themes that are emerging. Pure: plain data in, a document part out.
+segment, and the themes that are emerging. Pure: plain data in, a document part out
+(and, at the end, what the report page shows of it).
 
 A respondent counts in the week their interview was completed (ISO week, `2026-W48`).
 A theme's share in a week is the share of that week's respondents of the segment who
@@ -25,6 +26,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from reports.analysis import Response
 from reports.stats import wilson_interval
@@ -159,3 +163,121 @@ def _scales(
         }
         found.append({"key": question["key"], "by_segment": by_segment})
     return found
+
+
+# --- on the report page -------------------------------------------------------------
+
+NONE: Final = "\u2013"  # a week without respondents
+SPARK_W: Final = 96
+SPARK_H: Final = 20
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def sparkline(shares: Sequence[float | None], css: str, label: str) -> SafeString:
+    """A small line of weekly shares (0-1, None where the week had no respondents)."""
+    points = [(index, share) for index, share in enumerate(shares) if share is not None]
+    step = SPARK_W / max(1, len(shares) - 1)
+    coords = " ".join(
+        f"{index * step:.1f},{SPARK_H - 2 - share * (SPARK_H - 4):.1f}" for index, share in points
+    )
+    return format_html(
+        '<svg class="sparkline trend-line" width="{}" height="{}" viewBox="0 0 {} {}" role="img">'
+        '<title>{}</title><polyline points="{}" style="stroke: var(--{})"></polyline></svg>',
+        SPARK_W,
+        SPARK_H,
+        SPARK_W,
+        SPARK_H,
+        label,
+        coords,
+        css,
+    )
+
+
+def emerging_sentence(item: Mapping[str, Any], segment_name: str) -> str:
+    """“integrations” is new in Integrators in 2026-W48: 5 of 20 respondents (25%)…"""
+    said = f"{item['count']} of {item['n']} respondents ({_percent(item['share'])})"
+    if item["reason"] == "new":
+        return (
+            f"“{item['label']}” is new in {segment_name} in {item['week']}: {said}, "
+            "nobody in the weeks before."
+        )
+    low, high = item["earlier_ci"]
+    return (
+        f"“{item['label']}” is rising in {segment_name} in {item['week']}: {said}, against "
+        f"{_percent(item['earlier_share'])} ({_percent(low)} to {_percent(high)}) in the weeks "
+        "before, beyond both intervals."
+    )
+
+
+def page_context(
+    over_time: Mapping[str, Any] | None, segments: Sequence[Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """What the report page shows of `document["over_time"]`; None when there is none.
+
+    `segments` are the page's segment rows (id, name, css)."""
+    if not over_time or not over_time.get("weeks"):
+        return None
+    weeks = list(over_time["weeks"])
+    names = {str(segment["id"]): segment["name"] for segment in segments}
+    flagged = {(item["label"], item["segment"]) for item in over_time.get("emerging", [])}
+    tables = []
+    for segment in segments:
+        sid = str(segment["id"])
+        rows = []
+        for theme in over_time.get("themes", []):
+            by_week = {point["week"]: point for point in theme["by_segment"].get(sid, [])}
+            shares = [by_week[week]["share"] if week in by_week else None for week in weeks]
+            rows.append(
+                {
+                    "label": theme["label"],
+                    "cells": [_percent(share) if share is not None else NONE for share in shares],
+                    "chart": sparkline(
+                        shares, segment["css"], f"{theme['label']} in {segment['name']} by week"
+                    ),
+                    "emerging": (theme["label"], sid) in flagged,
+                }
+            )
+        rows.sort(key=lambda row: (not row["emerging"], row["label"]))
+        respondents = _respondents(over_time, sid, weeks)
+        tables.append({"segment": segment, "rows": rows, "respondents": respondents})
+    scales = [
+        {
+            "key": scale["key"],
+            "rows": [
+                {
+                    "segment": segment,
+                    "cells": _means(scale["by_segment"].get(str(segment["id"]), []), weeks),
+                }
+                for segment in segments
+            ],
+        }
+        for scale in over_time.get("scales", [])
+    ]
+    return {
+        "weeks": weeks,
+        "emerging": [
+            emerging_sentence(item, names.get(str(item["segment"]), str(item["segment"])))
+            for item in over_time.get("emerging", [])
+        ],
+        "tables": tables,
+        "scales": scales,
+    }
+
+
+def _respondents(over_time: Mapping[str, Any], sid: str, weeks: Sequence[str]) -> list[str]:
+    counts: dict[str, int] = {}
+    for theme in over_time.get("themes", []):
+        for point in theme["by_segment"].get(sid, []):
+            counts[point["week"]] = point["n"]
+    return [str(counts.get(week, 0)) for week in weeks]
+
+
+def _means(points: Sequence[Mapping[str, Any]], weeks: Sequence[str]) -> list[str]:
+    by_week = {point["week"]: point for point in points}
+    return [
+        f"{by_week[week]['mean']:.1f} (n = {by_week[week]['n']})" if week in by_week else NONE
+        for week in weeks
+    ]

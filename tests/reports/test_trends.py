@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from django.urls import reverse
+
 from reports.analysis import Response
 from reports.themes import Coding
-from reports.trends import iso_week, over_time
+from reports.trends import iso_week, over_time, page_context
+from tests.factories import ready_report
 
 QUESTIONS = [{"key": "why", "type": "open_ended"}, {"key": "nps", "type": "scale"}]
 WEEKS = ["2026-W46", "2026-W47", "2026-W48"]
@@ -20,7 +24,7 @@ def build(plan: dict[tuple[str, str], dict[str, int]], per_week: int = 20):
         for index in range(per_week):
             interview = f"{segment}-{week}-{index}"
             weeks[interview] = week
-            nps = 6 + WEEKS.index(week) if segment == "a" else 5
+            nps = 6 + WEEKS.index(week) if segment in ("a", "1") else 5
             responses.append(Response(interview, segment, {"why": "…", "nps": nps}))
             for theme, count in mentions.items():
                 if index < count:
@@ -104,3 +108,85 @@ def test_iso_week_follows_iso_years():
     assert iso_week(date(2026, 12, 2)) == "2026-W49"
     assert iso_week(date(2027, 1, 1)) == "2026-W53"
     assert iso_week(date(2025, 12, 29)) == "2026-W01"
+
+
+# --- on the report page ---------------------------------------------------------------
+
+SEGMENTS = [
+    {"id": 1, "name": "Price watchers", "css": "seg-1"},
+    {"id": 2, "name": "Integrators", "css": "seg-2"},
+]
+
+
+def planted_over_time() -> dict:
+    """PLAN with the segments named "1" (a) and "2" (b), as a report document holds it."""
+    ids = {"a": "1", "b": "2"}
+    responses, codings, weeks = build({(ids[s], w): m for (s, w), m in PLAN.items()})
+    return over_time(QUESTIONS, ["1", "2"], responses, codings, weeks)
+
+
+def test_the_page_calls_out_emerging_themes_in_plain_words_with_a_table_per_segment():
+    shown = page_context(planted_over_time(), SEGMENTS)
+
+    assert shown is not None
+    assert shown["emerging"] == [
+        "“alerts” is new in Integrators in 2026-W48: 5 of 20 respondents (25%), nobody in "
+        "the weeks before.",
+        "“price” is rising in Price watchers in 2026-W48: 12 of 20 respondents (60%), against "
+        "10% (4% to 23%) in the weeks before, beyond both intervals.",
+    ]
+    first = shown["tables"][0]
+    assert first["segment"]["name"] == "Price watchers"
+    assert first["respondents"] == ["20", "20", "20"]
+    assert [(row["label"], row["emerging"]) for row in first["rows"]] == [
+        ("price", True),
+        ("alerts", False),
+        ("steady", False),
+    ]
+    assert first["rows"][0]["cells"] == ["10%", "10%", "60%"]
+    assert first["rows"][1]["cells"] == ["0%", "0%", "0%"]
+    assert '<svg class="sparkline trend-line"' in first["rows"][0]["chart"]
+    assert [row["cells"] for row in shown["scales"][0]["rows"]] == [
+        ["6.0 (n = 20)", "7.0 (n = 20)", "8.0 (n = 20)"],
+        ["5.0 (n = 20)", "5.0 (n = 20)", "5.0 (n = 20)"],
+    ]
+
+
+def test_no_weekly_view_means_nothing_on_the_page():
+    assert page_context(None, SEGMENTS) is None
+    assert page_context({"weeks": []}, SEGMENTS) is None
+
+
+@pytest.mark.django_db
+def test_the_report_page_renders_the_weekly_view(client, workspace, owner):
+    report = ready_report(workspace, per_segment=12)
+    ids = [str(segment["id"]) for segment in report.document["segments"]]
+    document = planted_over_time()
+    remap = {"1": ids[0], "2": ids[1]}
+    for theme in document["themes"]:
+        theme["by_segment"] = {remap[k]: v for k, v in theme["by_segment"].items()}
+    for scale in document["scales"]:
+        scale["by_segment"] = {remap[k]: v for k, v in scale["by_segment"].items()}
+    for item in document["emerging"]:
+        item["segment"] = remap[item["segment"]]
+    report.document = {**report.document, "over_time": document}
+    report.save(update_fields=["document"])
+    client.force_login(owner)
+
+    html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+
+    assert 'data-testid="over-time"' in html
+    assert "is rising in Price watchers in 2026-W48" in html
+    assert "is new in Integrators in 2026-W48" in html
+    assert html.count('class="sparkline trend-line"') == 2 * len(document["themes"])
+    assert "Mean of nps by week" in html
+
+
+@pytest.mark.django_db
+def test_a_report_without_a_weekly_view_has_no_over_time_section(client, workspace, owner):
+    report = ready_report(workspace, per_segment=12)
+    client.force_login(owner)
+
+    html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+
+    assert "Over time" not in html
