@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reports import sources, writeback
+from reports import continuous, sources, writeback
 from reports.analysis import analyze
 from reports.models import Report, ReportStatus
 from reports.themes import Coding
@@ -110,18 +110,24 @@ def build_document(
     rows = sources.responses(study, segments, report.include_flagged)
     progress(5, f"Analysing {len(rows)} interviews")
 
+    kept: list[Coding] = []
+
     def collect(codings: Sequence[Coding]) -> None:
+        kept.extend(codings)
         if on_themes is not None:
             on_themes(writeback.themes_by_interview([row.interview for row in rows], codings))
 
+    questions = sources.question_specs(study)
     document = analyze(
-        sources.question_specs(study),
+        questions,
         infos,
         rows,
         use_model=bool(settings.OPENAI_API_KEY),
         progress=progress,
         on_codings=collect,
     )
+    if continuous.is_continuous(study):
+        document["over_time"] = continuous.over_time(study, questions, infos, rows, kept)
     for row in document["segments"]:
         row["id"] = int(row["id"])
     return document

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reports import exports, presentation, selectors, services
+from reports import exports, presentation, selectors, services, splitting
 from reports.models import Report
 from studies import selectors as study_selectors
 from workspaces.services import ServiceError
@@ -144,4 +144,26 @@ def report_regenerate(request: WorkspaceRequest, report_id: int) -> HttpResponse
         report=report, include_flagged=request.POST.get("include_flagged") == "on"
     )
     messages.info(request, "Generating again from the interviews as they are now.")
+    return redirect("reports:detail", report.pk)
+
+
+@require_POST
+@member_required(write=True)
+def report_split(request: WorkspaceRequest, report_id: int) -> HttpResponseBase:
+    """“Split this segment”: one new segment per story the report found in it."""
+    report = _report_or_404(request, report_id)
+    raw = request.POST.get("segment", "")
+    try:
+        made = splitting.split_segment(
+            report=report,
+            segment_id=int(raw) if raw.isdigit() else 0,
+            requested_by=request.user if request.user.is_authenticated else None,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        names = ", ".join(f"“{segment.name}”" for segment in made)
+        messages.success(
+            request, f"Made {len(made)} segments: {names}. Their members are being computed."
+        )
     return redirect("reports:detail", report.pk)
