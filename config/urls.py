@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("segments.api_urls")),
     path("", include("studies.api_urls")),
     path("", include("interviews.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [

@@ -191,26 +191,6 @@ def answer_of(step: Step) -> Answer | None:
         return None
 
 
-def turns(steps: Sequence[Step]) -> list[flow.Turn]:
-    """Steps as the storage-free course of the interview (interviews.flow)."""
-    result = []
-    for step in steps:
-        answer = answer_of(step)
-        result.append(
-            flow.Turn(
-                kind=step.kind,
-                question_key=step.question_key,
-                followup_index=step.followup_index,
-                text=step.text,
-                answered=answer is not None,
-                skipped=step.status == StepStatus.SKIPPED,
-                value=answer.value if answer is not None else None,
-                answer_text=answer.text if answer is not None else "",
-            )
-        )
-    return result
-
-
 def current_step(*, interview: Interview) -> Step | None:
     return (
         Step.objects.select_related("question")

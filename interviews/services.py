@@ -1,15 +1,18 @@
 """Writes of the interviews app: opening a link, recording an answer, moving on, review.
 
-The rule that shapes `answer`: the respondent's answer is committed in its own
-transaction before anything slow or fallible (the moderator, which may call a
-model for seconds); the next step is written in a second transaction. If the
-process dies in between, the next open of the link moves on without a follow-up
-(`interview_open` → `_advance(probe=False)`): a follow-up that could not be
-generated is skipped, never retried forever, and no answer is lost.
+The rule that shapes `answer`: the respondent's answer is committed before anything
+slow or fallible (the moderator, which may call a model for seconds), under the
+step's row lock; then the moderator is asked outside any transaction; then the next
+step is written in a second transaction under the interview's row lock. When the
+moderator cannot be asked about the answer at all, answer and next step are one
+transaction (nothing slow runs between them). If the process dies between the two,
+the next open of the link moves on without a follow-up (`interview_open` →
+`_advance(probe_after=None)`): a follow-up that could not be generated is skipped,
+never retried forever, and no answer is lost.
 
-Concurrency: both transactions lock the interview row, so two answers to one step
-are serialised (the second sees the step answered: 409); the unique step of an
-`Answer` is the backstop the database keeps whatever the code does.
+Concurrency: two answers to one step are serialised by the step's lock (the second
+sees it answered: 409); the unique step of an `Answer` is the backstop the database
+keeps whatever the code does. Completion queues the trait write-back on commit.
 """
 
 from __future__ import annotations

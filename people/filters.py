@@ -25,6 +25,7 @@ from people import hooks
 from people.models import Person
 from people.selectors import people_with_traits, typed_value
 from workspaces.models import Workspace
+from workspaces.requests import WorkspaceApiRequest
 
 TRAIT_HELP = (
     "KEY:VALUE, repeatable (all must match): people whose trait KEY equals VALUE. The key "
@@ -78,7 +79,10 @@ class PersonFilterSet(django_filters.FilterSet):
 
     @property
     def workspace(self) -> Workspace:
-        return self.request.workspace  # type: ignore[no-any-return]
+        request = self.request
+        if not isinstance(request, WorkspaceApiRequest):
+            raise TypeError("PersonFilterSet filters the people API's workspace-scoped views.")
+        return request.workspace
 
 
 def _narrow_method(person_filter: hooks.PersonFilter) -> Any:

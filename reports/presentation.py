@@ -181,14 +181,14 @@ def page_context(document: Mapping[str, Any], question: str | None = None) -> di
         questions = [block for block in questions if block.key == question]
     themes = _ordered([theme_block(theme, ids) for theme in document.get("themes", [])])
     subgroups = [
-        (segment, document["subgroups"][segment["id"]])
+        (segment, document["subgroups"][str(segment["id"])])
         for segment in segments
-        if segment["id"] in document.get("subgroups", {})
+        if str(segment["id"]) in document.get("subgroups", {})
     ]
     columns = [
         {
             "segment": segment,
-            "terms": document.get("distinctive_terms", {}).get(segment["id"], [])[:10],
+            "terms": document.get("distinctive_terms", {}).get(str(segment["id"]), [])[:10],
             "needs": [
                 (block.title, block.rows[0].cells[index].text)
                 for block in themes

@@ -34,7 +34,7 @@ from reports import language, stats
 
 Kind = Literal["motivation", "barrier", "unmet_need"]
 
-MAX_THEMES: Final = 8
+MAX_THEMES: Final = 12
 MIN_RESPONDENTS: Final = 3
 QUOTES_PER_SEGMENT: Final = 3
 SEED: Final = 0
@@ -169,7 +169,7 @@ def _analyzer(text: str) -> list[str]:
 
 def _theme_count(sentence_count: int, term_count: int, max_themes: int) -> int:
     # More themes as sentences grow (with the square root), never more than terms to tell apart.
-    return max(2, min(max_themes, round(math.sqrt(sentence_count / 5)), term_count - 1))
+    return max(2, min(max_themes, round(math.sqrt(sentence_count / 2)), term_count - 1))
 
 
 def _labels(components: np.ndarray, vocabulary: np.ndarray) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -13,7 +14,10 @@ from django.views.decorators.http import require_POST
 
 from reports import exports, presentation, selectors, services
 from reports.models import Report
+from studies import selectors as study_selectors
+from workspaces.services import ServiceError
 from workspaces.spreadsheets import streaming_csv_response
+from workspaces.untrusted import parse_id
 from workspaces.web import WorkspaceRequest, member_required
 
 
@@ -95,3 +99,49 @@ def report_export_csv(request: WorkspaceRequest, report_id: int) -> HttpResponse
     return streaming_csv_response(
         f"report-{report.pk}.csv", exports.HEADER, exports.csv_rows(report.document)
     )
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [pk for value in values if (pk := parse_id(value)) is not None]
+
+
+@member_required(write=True)
+def report_new(request: WorkspaceRequest) -> HttpResponseBase:
+    """Choose a study, then which of its segments to compare; POST starts the report."""
+    studies = study_selectors.study_list(workspace=request.workspace).order_by("-created_at")
+    study_id = parse_id(request.POST.get("study") or request.GET.get("study"))
+    study = (
+        study_selectors.study_get(workspace=request.workspace, pk=study_id)
+        if study_id is not None
+        else None
+    )
+    error = ""
+    if request.method == "POST" and study is not None:
+        try:
+            report = services.report_create(
+                workspace=request.workspace,
+                study_id=study.pk,
+                segment_ids=_ids(request.POST.getlist("segments")),
+                include_flagged=request.POST.get("include_flagged") == "on",
+                created_by=request.user if request.user.is_authenticated else None,
+            )
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            return redirect("reports:detail", report.pk)
+    targets = (
+        [target.segment for target in study.targets.select_related("segment")] if study else []
+    )
+    context = {"studies": studies, "study": study, "targets": targets, "error": error}
+    return render(request, "reports/report_new.html", context, status=400 if error else 200)
+
+
+@require_POST
+@member_required(write=True)
+def report_regenerate(request: WorkspaceRequest, report_id: int) -> HttpResponseBase:
+    report = _report_or_404(request, report_id)
+    services.report_regenerate(
+        report=report, include_flagged=request.POST.get("include_flagged") == "on"
+    )
+    messages.info(request, "Generating again from the interviews as they are now.")
+    return redirect("reports:detail", report.pk)

@@ -81,8 +81,8 @@ EXAMPLES: list[dict[str, Any]] = [
             "features": [
                 {"event": "Session Started", "within_days": 30},
                 {"event": "Report Exported", "within_days": 30},
-                {"event": "Pricing Page Viewed", "within_days": 30},
                 {"event": "Email Clicked", "within_days": 30},
+                {"event": "Order Completed", "within_days": 180},
             ],
             # A fixed k keeps the clusters comparable across the weekly history.
             "k": 4,
@@ -116,5 +116,24 @@ def create_demo_segments(*, workspace: Workspace, now: datetime | None = None) -
             services.segment_compute(segment=segment, as_of=then, record_at=then)
         services.segment_compute(segment=segment, as_of=now, record_at=now)
         segment.refresh_from_db()
+        _child_playbooks(segment)
         created.append(segment)
     return created
+
+
+# A cluster's generated name starts with what its members do most; its playbook follows.
+CLUSTER_PLAYBOOKS: list[tuple[str, str]] = [
+    ("Heavy Report Exported", "Invite them to the beta programme; offer scheduled exports."),
+    ("Heavy Session Started", "Show the next feature their team has not tried; ask for a review."),
+    ("Heavy Email Clicked", "Bring email readers into the product: link to a saved dashboard."),
+    ("Heavy Order Completed", "Paying but rarely in: a customer-success check-in before renewal."),
+]
+REST_PLAYBOOK = "A re-engagement series: one useful report a week by email."
+
+
+def _child_playbooks(segment: Segment) -> None:
+    for child in segment.children.all():
+        playbook = next(
+            (text for cue, text in CLUSTER_PLAYBOOKS if child.name.startswith(cue)), REST_PLAYBOOK
+        )
+        services.segment_update(segment=child, playbook=playbook)

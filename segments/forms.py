@@ -15,7 +15,9 @@ from workspaces.models import Workspace
 from workspaces.services import ServiceError
 from workspaces.untrusted import loads_json
 
-PLAYBOOK_HELP = "What does the team do for this segment? A segment without a decision is taxonomy."
+# Why a playbook matters is said once, on the segment list (the no_playbook warning);
+# each form only says what to write.
+PLAYBOOK_HELP = "What the team does for these people, e.g. “Offer a call with sales”."
 MAX_STATIC_BYTES = 5 * 1024 * 1024
 
 
@@ -194,7 +196,7 @@ class ClusterSegmentForm(SegmentForm):
     kind = SegmentKind.CLUSTER
     k = forms.ChoiceField(
         label="Number of clusters",
-        choices=[("auto", "Choose for me (2 to 8, best silhouette)")]
+        choices=[("auto", "Choose for me (2 to 8, whichever separates best)")]
         + [(str(n), str(n)) for n in range(2, 13)],
         initial="auto",
     )

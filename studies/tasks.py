@@ -7,7 +7,7 @@ import random
 from datetime import datetime
 
 from celery import Task, shared_task
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from studies import channels, listening, sending, targeting
 from studies.models import Study
@@ -64,7 +64,17 @@ def send_after_commit(*, study: Study) -> None:
     transaction.on_commit(lambda: send_invitations.delay(study_id=study_id))
 
 
-@shared_task(name="studies.listen", acks_late=True, time_limit=600, soft_time_limit=570)
+@shared_task(
+    name="studies.listen",
+    acks_late=True,
+    # A lost connection or a deadlock with a concurrent launch is worth another try;
+    # the rerun is safe (see below).
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    time_limit=600,
+    soft_time_limit=570,
+)
 def listen(*, study_id: int, segment_id: int, entered_at: str) -> int:
     """Invite one segment's entrants of one membership diff (`entered_at`, ISO 8601) to a
     continuous study, then send. Idempotent: a rerun finds them already invited."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -19,12 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from segments import selectors as segment_selectors
 from segments.models import Segment
-from studies import channels, guides, selectors, services
-from studies.forms import (
+from studies import channels, guides, question_types, selectors, services
+from studies.builder import (
     OP_LABELS,
-    NewStudyForm,
     QuestionEditor,
-    StudySettingsForm,
     apply_action,
     builder_rows,
     editor_from_question,
@@ -32,10 +31,10 @@ from studies.forms import (
     error_rows,
     place_error,
     raw_questions,
-    settings_initial,
 )
+from studies.forms import NewStudyForm, StudySettingsForm, settings_initial
 from studies.models import InvitationStatus, Study, StudyStatus
-from studies.question_types import QuestionType
+from studies.question_types import QuestionError, QuestionType
 from workspaces.services import ServiceError
 from workspaces.untrusted import MAX_ID, parse_id
 from workspaces.web import WorkspaceRequest, member_required
@@ -155,11 +154,7 @@ def study_new(request: WorkspaceRequest) -> HttpResponse:
             try:
                 study, said = _start(request, form.cleaned_data, "draft" in request.POST)
             except ServiceError as exc:
-                name = (exc.field or "").split("[", 1)[0]
-                words = exc.message.split(": ", 1)[-1] if exc.message.startswith(name) else ""
-                if name in form.fields:
-                    form.add_error(name, words or exc.message)
-                else:
+                if not _field_error(form, exc):
                     form.add_error(None, exc.message)
             else:
                 messages.success(request, said)
@@ -219,7 +214,13 @@ def study_edit(request: WorkspaceRequest, study_id: int) -> HttpResponse:
     else:
         focus = -1  # launched: the list of questions is fixed, wording may change
     errors: list[str] = []
-    if form.is_valid():
+    if not form.is_valid():
+        # Say what is wrong with the questions too, not only with the study's fields.
+        try:
+            question_types.validate_questions(raw_questions(editors))
+        except QuestionError as exc:
+            _place(exc, form, editors, errors)
+    else:
         try:
             services.study_update(study=study, **form.changes(), questions=raw_questions(editors))
         except ServiceError as exc:
@@ -241,17 +242,22 @@ def _focus(request: WorkspaceRequest) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else -1
 
 
+def _field_error(form: forms.Form, exc: ServiceError) -> bool:
+    """Put a service error beside the form field it names (`segments[1]: ...` goes to
+    `segments`), without the name the field's label already says; False if none."""
+    name = (exc.field or "").split("[", 1)[0]
+    if name not in form.fields:
+        return False
+    prefix, _, words = exc.message.partition(": ")
+    form.add_error(name, words if words and prefix.startswith(name) else exc.message)
+    return True
+
+
 def _place(
     exc: ServiceError, form: StudySettingsForm, editors: list[QuestionEditor], errors: list[str]
 ) -> None:
-    path = exc.field or ""
-    if place_error(path, exc.message, editors):
-        return
-    name = path.split("[", 1)[0]
-    if name in form.fields and name != "questions":
-        words = exc.message.split(": ", 1)[-1] if exc.message.startswith(name) else exc.message
-        form.add_error(name, words)
-    else:
+    """A refusal of the service, beside the input it is about, else above the form."""
+    if not place_error(exc.field or "", exc.message, editors) and not _field_error(form, exc):
         errors.append(exc.message)
 
 
@@ -390,7 +396,10 @@ def _coverage_context(study: Study) -> dict[str, Any]:
 @member_required()
 def study_detail(request: WorkspaceRequest, study_id: int) -> HttpResponse:
     study = _study_or_404(request, study_id)
-    names = {s.pk: s for s in Segment.objects.filter(workspace=request.workspace)}
+    targets = Segment.objects.filter(
+        workspace=request.workspace, pk__in=selectors.study_segment_ids(study=study)
+    )
+    names = {s.pk: s for s in targets}
     progress = [
         {"segment": names.get(p.segment_id), "progress": p}
         for p in selectors.study_progress(study=study)

@@ -3,6 +3,7 @@ register it in WORKSPACE_FACTORIES, keyed by model, with a builder taking the wo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -12,11 +13,22 @@ from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.utils import timezone
 
+from interviews.models import (
+    Answer,
+    Inclusion,
+    Interview,
+    InterviewStatus,
+    Step,
+    StepKind,
+    StepStatus,
+)
 from people.models import Account, Event, Person, PersonAlias
-from reports.models import Report, ReportSegment
+from reports.analysis import SegmentInfo, analyze
+from reports.models import Report, ReportSegment, ReportStatus
 from segments.models import Segment, SegmentKind, SegmentMembership
 from studies import services as study_services
 from studies.models import Invitation, OptOut, Question, Study, StudySegment
+from tests.reports import synthetic
 from workspaces import services
 from workspaces.models import ApiKey, KeyScope, Membership, Role, Workspace
 
@@ -285,11 +297,108 @@ class ReportSegmentFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-def report_of(ws: Workspace) -> Report:
-    """A pending report of a new study of `ws`, comparing one segment."""
-    report = cast(Report, ReportFactory(study=StudyFactory(workspace=ws)))
-    ReportSegmentFactory(report=report)
+def ready_report(workspace: Workspace, per_segment: int = 40, seed: int = 0) -> Report:
+    """A ready report of two segments whose document is the analysis of synthetic interviews
+    (tests/reports/synthetic.py: segment one talks price, segment two integrations)."""
+    study = StudyFactory(workspace=workspace, title="Why do they stall?")
+    report = cast(Report, ReportFactory(study=study))
+    first = cast(
+        ReportSegment,
+        ReportSegmentFactory(report=report, segment__name="Price watchers", position=0),
+    )
+    second = cast(
+        ReportSegment, ReportSegmentFactory(report=report, segment__name="Integrators", position=1)
+    )
+    ids = {"a": str(first.segment.pk), "b": str(second.segment.pk)}
+    responses = [
+        dataclasses.replace(response, segment=ids[response.segment])
+        for response in synthetic.responses(seed, per_segment)
+    ]
+    segments = [
+        SegmentInfo(ids["a"], "Price watchers", invited=60, completed=per_segment, excluded=2),
+        SegmentInfo(ids["b"], "Integrators", invited=60, completed=per_segment),
+    ]
+    report.document = analyze(synthetic.QUESTIONS, segments, responses)
+    report.status, report.progress, report.step = ReportStatus.READY, 100, "Done"
+    report.generation, report.finished_at = 1, timezone.now()
+    report.save()
     return report
 
 
+def report_of(ws: Workspace) -> Report:
+    return ready_report(ws, per_segment=12)
+
+
 WORKSPACE_FACTORIES[Report] = report_of
+
+
+# --- interviews (rows as the interview flow leaves them, for the readers of interviews) ---
+
+
+class InterviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interview
+
+    invitation = factory.SubFactory(InvitationFactory)
+    study = factory.SelfAttribute("invitation.study")
+    workspace = factory.SelfAttribute("invitation.workspace")
+    person = factory.SelfAttribute("invitation.person")
+    segment = factory.SelfAttribute("invitation.segment")
+    status = InterviewStatus.COMPLETED
+    completed_at = factory.LazyFunction(timezone.now)
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Step
+
+    interview = factory.SubFactory(InterviewFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = StepKind.QUESTION
+    question_key = factory.SelfAttribute("question.key")
+    status = StepStatus.ANSWERED
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    step = factory.SubFactory(StepFactory)
+    text = factory.LazyAttribute(lambda answer: "" if answer.value is None else str(answer.value))
+
+
+def completed_interview(
+    invitation: Invitation,
+    answers: dict[str, Any],
+    followups: dict[str, list[str]] | None = None,
+    *,
+    low_quality: bool = False,
+    inclusion: str = Inclusion.AUTO,
+) -> Interview:
+    """A completed interview of `invitation`: each question answered with `answers[key]`
+    (None: skipped; a key left out: hidden by branching), follow-ups after their question."""
+    interview = cast(
+        Interview,
+        InterviewFactory(invitation=invitation, low_quality=low_quality, inclusion=inclusion),
+    )
+    position = 0
+    for question in invitation.study.questions.order_by("position"):
+        skipped = question.key not in answers
+        status = StepStatus.SKIPPED if skipped else StepStatus.ANSWERED
+        step = StepFactory(interview=interview, question=question, position=position, status=status)
+        position += 1
+        if skipped:
+            continue
+        AnswerFactory(step=step, value=answers[question.key])
+        for index, text in enumerate((followups or {}).get(question.key, []), start=1):
+            followup = StepFactory(
+                interview=interview,
+                question=question,
+                position=position,
+                kind=StepKind.FOLLOWUP,
+                followup_index=index,
+                text="Could you say more?",
+            )
+            AnswerFactory(step=followup, value=text, text=text)
+            position += 1
+    return interview

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 # ISO 4217 code → (symbol written before the amount, or "" to write the code; decimals).
 CURRENCIES: dict[str, tuple[str, int]] = {
     "USD": ("$", 2),
@@ -33,5 +35,7 @@ def currency_format(amount: float, currency: str) -> str:
     the currency's own decimals, the same everywhere."""
     symbol, decimals = CURRENCIES.get(currency, ("", 2))
     sign = "\u2212" if amount < 0 else ""  # a minus sign, not a hyphen
-    digits = f"{abs(amount):,.{decimals}f}"
+    # Half up, as people round money (format() would round 0.5 to even).
+    rounded = Decimal(str(abs(amount))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    digits = f"{rounded:,.{decimals}f}"
     return f"{sign}{symbol}{digits}" if symbol else f"{sign}{currency}\u00a0{digits}"

@@ -28,7 +28,9 @@ class Workspace(models.Model):
     revenue_event = models.CharField(max_length=200, blank=True, default="Order Completed")
     revenue_property = models.CharField(max_length=200, blank=True, default="amount")
     # Money (revenue, what members spent) is reported in this currency.
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    currency = models.CharField(
+        max_length=3, choices=CURRENCY_CHOICES, default="USD", db_default="USD"
+    )
     segment_refresh_minutes = models.PositiveIntegerField(
         default=60,
         validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],

@@ -8,20 +8,24 @@ from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from workspaces.models import WRITE_ROLES, ApiKey, KeyScope, Role
+from workspaces.requests import WorkspaceApiRequest
 from workspaces.selectors import current_membership
 
 
-def resolve_workspace(request: Request) -> None:
-    """Set request.workspace and request.role from the key or the session."""
+def resolve_workspace(request: Request) -> str:
+    """The caller's role in the request's workspace, from the key or the session; a
+    workspace-scoped view's request (`WorkspaceApiRequest`) also carries both."""
+    role: str
     if isinstance(request.auth, ApiKey):
-        request.workspace = request.auth.workspace  # type: ignore[attr-defined]
-        request.role = Role.RESEARCHER  # type: ignore[attr-defined]
-        return
-    membership = current_membership(request._request)
-    if membership is None:
-        raise exceptions.PermissionDenied("You are not a member of any workspace.")
-    request.workspace = membership.workspace  # type: ignore[attr-defined]
-    request.role = membership.role  # type: ignore[attr-defined]
+        workspace, role = request.auth.workspace, Role.RESEARCHER
+    else:
+        membership = current_membership(request._request)
+        if membership is None:
+            raise exceptions.PermissionDenied("You are not a member of any workspace.")
+        workspace, role = membership.workspace, membership.role
+    if isinstance(request, WorkspaceApiRequest):
+        request.workspace, request.role = workspace, role
+    return role
 
 
 class IsWorkspaceMember(permissions.BasePermission):
@@ -40,23 +44,24 @@ class IsWorkspaceMember(permissions.BasePermission):
                 "This API key has the ingest scope and may only call /api/v1/ingest/ "
                 "endpoints. Use a key with the full scope."
             )
-        resolve_workspace(request)
-        if request.method not in permissions.SAFE_METHODS and request.role not in WRITE_ROLES:  # type: ignore[attr-defined]
-            raise exceptions.PermissionDenied("Viewers can read this workspace but not change it.")
+        role = resolve_workspace(request)
+        if request.method not in permissions.SAFE_METHODS:
+            self.check_write(request, role)
         return True
+
+    def check_write(self, request: Request, role: str) -> None:
+        if role not in WRITE_ROLES:
+            raise exceptions.PermissionDenied("Viewers can read this workspace but not change it.")
 
 
 class IsWorkspaceOwner(IsWorkspaceMember):
     """Owners only for writes (keys, members); reads as for any member."""
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        super().has_permission(request, view)
-        if request.method in permissions.SAFE_METHODS:
-            return True
+    def check_write(self, request: Request, role: str) -> None:
+        super().check_write(request, role)
         if isinstance(request.auth, ApiKey):
             raise exceptions.PermissionDenied(
                 "API keys cannot manage keys or members; a workspace owner does this in Settings."
             )
-        if request.role != Role.OWNER:  # type: ignore[attr-defined]
+        if role != Role.OWNER:
             raise exceptions.PermissionDenied("Only workspace owners can do this.")
-        return True

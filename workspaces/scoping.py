@@ -13,23 +13,38 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from workspaces.models import Workspace
+from workspaces.requests import WorkspaceApiRequest
 
 
-class WorkspaceScoped:
-    """Mixin: `self.workspace`, and a get_queryset that cannot forget the workspace."""
+class WorkspaceScoped(APIView):
+    """Base: `self.workspace`, and a get_queryset that cannot forget the workspace."""
 
     workspace_lookup: str = "workspace_id"
-    request: Any
+    request: WorkspaceApiRequest
+
+    def initialize_request(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> WorkspaceApiRequest:
+        # What DRF's does, in the typed class; a viewset's also sets `self.action`.
+        super().initialize_request(request, *args, **kwargs)
+        return WorkspaceApiRequest(
+            request,
+            parsers=self.get_parsers(),
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+            parser_context=self.get_parser_context(request),
+        )
 
     @property
     def workspace(self) -> Workspace:
-        return self.request.workspace  # type: ignore[no-any-return]
+        return self.request.workspace
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Extra filtering or select_related; the workspace filter is applied regardless."""

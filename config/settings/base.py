@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "InterviewStatusEnum": "interviews.models.InterviewStatus",
         "InterviewStepKindEnum": "interviews.serializers.STEP_KINDS",
         "KindEnum": "segments.models.SegmentKind",
+        "ReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 

@@ -17,13 +17,14 @@ order:
   already), so later calls with `anonymousId: previousId` land there too.
 
 A previousId nobody has used yet is just recorded as an alias. A later call
-with `userId: previousId` creates a person of that userId again: userIds are
-the person table's own key, which aliases do not cover.
+with `userId: previousId` reaches the userId's person through that alias
+(people.py `_resolve_users`, and the track statement in postgres.py), as long
+as no person has previousId as their own userId: the person table's key wins.
 
 A track batch for previousId racing the merge cannot leave an event on the
 deleted person: the event's foreign key is checked against the person row at
-commit, so that batch fails, and its retry stores the events for a person of
-that userId made anew (as above).
+commit, so that batch fails, and its retry finds the merged person through
+the alias.
 """
 
 from __future__ import annotations

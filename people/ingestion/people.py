@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 
 from people import hooks
 from people.bulk import insert_ignoring_conflicts
@@ -56,10 +56,24 @@ def _locked(queryset: Any) -> list[PersonState]:
     return _states(queryset.values_list(*PERSON_COLUMNS))
 
 
-def _people_by_user_id(workspace_id: int, user_ids: list[str]) -> list[PersonState]:
-    """The people with these user ids, locked in id order (portable path)."""
-    people = Person.objects.filter(workspace_id=workspace_id, user_id__in=user_ids)
+def _people_by_user_id(
+    workspace_id: int, user_ids: list[str], also: Iterable[int] = ()
+) -> list[PersonState]:
+    """The people with these user ids (and the people `also` names), locked in id order
+    in one statement (portable path)."""
+    people = Person.objects.filter(
+        Q(workspace_id=workspace_id, user_id__in=user_ids) | Q(id__in=list(also))
+    )
     return _locked(people)
+
+
+def _aliased_people(workspace_id: int, user_ids: list[str]) -> dict[str, int]:
+    """userId → the person an alias (an `alias` call's previousId) points it at."""
+    return dict(
+        PersonAlias.objects.filter(
+            workspace_id=workspace_id, anonymous_id__in=user_ids
+        ).values_list("anonymous_id", "person_id")
+    )
 
 
 def _insert_people(workspace_id: int, user_ids: list[str], seen: dict[str, tuple]) -> None:
@@ -116,14 +130,24 @@ def _resolve_users(workspace_id: int, messages: Sequence[Message]) -> dict[str, 
     if not seen:
         return {}
     user_ids = sorted(seen)
-    found = {s.user_id: s for s in _people_by_user_id(workspace_id, user_ids)}
+    aliased = _aliased_people(workspace_id, user_ids)
+    locked = _people_by_user_id(workspace_id, user_ids, also=aliased.values())
+    found = {s.user_id: s for s in locked if s.user_id in seen}
+    by_id = {s.id: s for s in locked}
+    # A userId that an alias folded into an identified person (its previousId) is that
+    # person, unless a person of that userId exists.
+    for user_id, person_id in aliased.items():
+        target = by_id.get(person_id)
+        if user_id not in found and target is not None and target.user_id is not None:
+            found[user_id] = target
     missing = [user_id for user_id in user_ids if user_id not in found]
     if missing:
         _insert_people(workspace_id, missing, seen)
         for state in _people_by_user_id(workspace_id, missing):
             state.created = True
-            found[state.user_id] = state
-    return found  # type: ignore[return-value]
+            if state.user_id is not None:  # always: created with it
+                found[state.user_id] = state
+    return found
 
 
 def _resolve_anonymous(

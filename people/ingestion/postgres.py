@@ -23,10 +23,11 @@ import psycopg
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from people.models import Event, Person
+from people.models import Event, Person, PersonAlias
 
 PERSON = Person._meta.db_table
 EVENT = Event._meta.db_table
+ALIAS = PersonAlias._meta.db_table
 _json_dumps = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), default=lambda value: value.isoformat()
 ).encode
@@ -86,10 +87,15 @@ TRACK_STATEMENT = (
     "AS r(user_id text, name text, properties jsonb, timestamp timestamptz, message_id text)), "
     "wanted AS (SELECT user_id, min(timestamp) AS first, max(timestamp) AS last "
     "FROM r GROUP BY user_id), "
-    # One unique-index probe per userId, whatever the statistics say.
-    "found AS (SELECT p.id, p.user_id FROM wanted AS w CROSS JOIN LATERAL ("
-    f"SELECT id, user_id FROM {PERSON} AS p WHERE p.workspace_id = {_WORKSPACE} "
-    "AND p.user_id = w.user_id LIMIT 1) AS p), "
+    # One unique-index probe per userId, whatever the statistics say; a userId with no
+    # person of its own that an alias folded into an identified person (its previousId)
+    # is that person (a second probe, on the alias index, only then).
+    "found AS (SELECT p.id, w.user_id FROM wanted AS w CROSS JOIN LATERAL (("
+    f"SELECT id FROM {PERSON} AS p WHERE p.workspace_id = {_WORKSPACE} "
+    "AND p.user_id = w.user_id LIMIT 1) UNION ALL ("
+    f"SELECT a.person_id FROM {ALIAS} AS a JOIN {PERSON} AS ap ON ap.id = a.person_id "
+    f"WHERE a.workspace_id = {_WORKSPACE} AND a.anonymous_id = w.user_id "
+    "AND ap.user_id IS NOT NULL LIMIT 1) LIMIT 1) AS p), "
     # People not found are created with the batch's range; one a concurrent batch
     # creates meanwhile is skipped here and reported as unresolved below.
     f"created AS (INSERT INTO {PERSON} "

@@ -67,10 +67,9 @@ def diverging_bar(z: float | None, label: str = "") -> SafeString:
     length = abs(clipped) / BAR_LIMIT * half
     x = half if clipped >= 0 else half - length
     tone = "bar-above" if clipped >= 0 else "bar-below"
-    words = "above" if z >= 0 else "below"
     return format_html(
         '<svg class="zbar" role="img" width="{}" height="{}" viewBox="0 0 {} {}">'
-        "<title>{}: {} standard deviations {} the average</title>"
+        "<title>{}: {}</title>"
         '<rect class="{}" x="{}" y="2" width="{}" height="{}"/>'
         '<line x1="{}" y1="0" x2="{}" y2="{}"/></svg>',
         BAR_W,
@@ -78,8 +77,7 @@ def diverging_bar(z: float | None, label: str = "") -> SafeString:
         BAR_W,
         BAR_H,
         label,
-        f"{abs(float(z)):.2f}",
-        words,
+        vs_average(z),
         tone,
         f"{x:.1f}",
         f"{max(length, 1.0):.1f}",
@@ -88,6 +86,23 @@ def diverging_bar(z: float | None, label: str = "") -> SafeString:
         half,
         BAR_H,
     )
+
+
+@register.filter
+def vs_average(z: float | None) -> str:
+    """A cluster's standardized difference from everyone, in words a researcher reads
+    at a glance (the bar beside it shows the size)."""
+    if z is None:
+        return ""
+    size = abs(float(z))
+    if size < 0.25:
+        return "about average"
+    side = "above" if z > 0 else "below"
+    if size < 1:
+        return f"{side} average"
+    if size < 2:
+        return f"well {side} average"
+    return f"far {side} average"
 
 
 @register.filter
@@ -177,9 +192,39 @@ def error_path(message: str) -> str:
     return split_error(message)[0]
 
 
+# The rule engine's wording of a problem (for API clients) → a researcher's.
+_EMPTY_GROUP = "must be a non-empty list of conditions"
+_NODE_KINDS = re.compile(r"^a condition needs exactly one of [a-z_, ]+ \(found (?P<found>.*)\)$")
+KIND_WORDS = {
+    "all": "“all of”",
+    "any": "“any of”",
+    "not": "“not”",
+    "event": "an event",
+    "trait": "a trait",
+    "account_trait": "an account trait",
+    "segment": "a segment",
+}
+
+
+def problem_words(problem: str) -> str:
+    if problem == _EMPTY_GROUP:
+        return "this group has no conditions yet; add one, or remove the group"
+    match = _NODE_KINDS.match(problem)
+    if match is None:
+        return problem
+    found = [kind.strip() for kind in match["found"].split(",") if kind.strip() != "none"]
+    if not found:
+        return "this condition is empty; choose an event, a trait, an account trait or a segment"
+    kinds = " and ".join(KIND_WORDS.get(kind, kind) for kind in found)
+    return f"this condition mixes {kinds}; keep one per condition"
+
+
 @register.filter
 def error_words(message: str) -> str:
     path, problem = split_error(message)
+    problem = problem_words(problem)
+    if path.replace("definition.", "") in {"all", "any"} and problem.startswith("this group"):
+        return "Add at least one condition."
     where = path_words(path)
     if not where:
         return problem[:1].upper() + problem[1:]

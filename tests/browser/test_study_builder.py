@@ -151,6 +151,7 @@ def test_build_all_six_types_with_branching_and_launch(page, live_server):
     # The checklist counts before anything is sent; launching invites that many.
     page.get_by_role("link", name="Review and launch").click()
     assert page.get_by_test_id("will-invite").inner_text() == "3"
+    shot(page, "study-launch-checklist")
     page.get_by_role("button", name="Launch and invite 3 people").click()
     page.wait_for_url(f"**/studies/{study.pk}/")
     assert page.get_by_test_id("study-status").inner_text() == "live"
@@ -230,8 +231,11 @@ def test_builder_fits_a_phone(browser, live_server):
         page.get_by_role("button", name="Create draft").click()
         for label in ("Scale", "Single choice"):
             press(page, label)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shot(page, "study-builder-phone")
+        study = Study.objects.get(workspace=workspace)
+        for path in ("launch/", ""):
+            page.goto(f"{live_server.url}/studies/{study.pk}/{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:
         context.close()

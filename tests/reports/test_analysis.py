@@ -13,6 +13,17 @@ SEGMENTS = [
 ]
 
 
+def topic(theme: dict) -> str:
+    """What a theme is about, judged by its leading segment's quotes: a planted topic when
+    every quote comes from that topic's sentences, else the label (an invented theme)."""
+    quotes = {quote["text"] for quote in theme["quotes"][theme["test"]["leader"]]}
+    if quotes and quotes <= set(synthetic.PRICE):
+        return "price"
+    if quotes and quotes <= set(synthetic.INTEGRATIONS):
+        return "integrations"
+    return theme["label"]
+
+
 def significant(document: dict) -> set[tuple[str, str, str]]:
     """(subject, option or "", leading segment) of every significant test."""
     found = set()
@@ -22,11 +33,8 @@ def significant(document: dict) -> set[tuple[str, str, str]]:
             if test and test["significant"]:
                 found.add((question["key"], option, test["leader"]))
     for theme in document["themes"]:
-        if theme["test"]["significant"]:
-            topic = "price" if {"price", "cost"} & set(theme["label"].split(" / ")) else None
-            if topic is None and "integration" in theme["label"]:
-                topic = "integrations"
-            found.add((f"theme:{topic or theme['label']}", "", theme["test"]["leader"]))
+        if theme["test"] and theme["test"]["significant"]:
+            found.add((f"theme:{topic(theme)}", "", theme["test"]["leader"]))
     return found
 
 
@@ -58,7 +66,9 @@ def test_the_planted_differences_and_no_others_are_significant(seed: int) -> Non
         "Based on 300 completed interviews: 150 with Price watchers, 150 with Integrators; "
         "4 more were excluded as low quality."
     )
-    assert len(document["summary"]["citations"]) == 2
+    citations = document["summary"]["citations"]
+    assert len(citations) >= 2
+    assert {quote["text"] for quote in citations} <= {*synthetic.PRICE, *synthetic.INTEGRATIONS}
     assert [percent for percent, _ in progress] == sorted(percent for percent, _ in progress)
     json.dumps(document)  # the document is plain JSON
 
@@ -88,3 +98,18 @@ def test_the_document_has_the_contracted_shape() -> None:
     for theme in document["themes"]:
         assert set(theme) >= {"label", "description", "kind", "by_segment", "test", "quotes"}
         assert set(theme["by_segment"]["a"]) >= {"n", "share", "ci"}
+
+
+def test_each_distinctive_term_has_a_verbatim_example_of_its_segment() -> None:
+    responses = synthetic.responses(3, 40)
+    texts = {r.interview: r.answers["why"] for r in responses}
+
+    document = analyze(synthetic.QUESTIONS, SEGMENTS, responses)
+
+    for sid, rows in document["distinctive_terms"].items():
+        assert rows
+        for row in rows:
+            quote = row["quote"]
+            assert quote["interview"].startswith(f"{sid}-")
+            assert quote["text"] in texts[quote["interview"]]
+            assert row["term"].split()[0] in quote["text"].lower()

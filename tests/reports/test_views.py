@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.models import Report
-from tests.factories import MembershipFactory, WorkspaceFactory, report_of
-from tests.reports.conftest import ready_report
+from tests.factories import MembershipFactory, WorkspaceFactory, ready_report, report_of
+from tests.reports.studies import study_with_interviews
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,9 @@ def test_a_small_segment_gets_words_instead_of_bars(client_in, workspace) -> Non
 
 def test_a_pending_report_shows_progress(client_in, workspace) -> None:
     report = report_of(workspace)
-    Report.objects.filter(pk=report.pk).update(progress=40, step="Themes", status="running")
+    Report.objects.filter(pk=report.pk).update(
+        progress=40, step="Themes", status="running", document=None
+    )
 
     html = client_in.get(reverse("reports:detail", args=[report.pk])).content.decode()
 
@@ -149,3 +151,72 @@ def test_csv_export_is_long_format_and_formula_safe(client_in, report) -> None:
     assert not any(cell.startswith("=") for row in rows for cell in row)
     theme = report.document["themes"][0]
     assert ["", f"theme: {theme['label']}", "kind", theme["kind"]] in rows
+
+
+def test_a_researcher_starts_a_report_from_the_reports_tab(
+    client_in, workspace, django_capture_on_commit_callbacks
+) -> None:
+    study, segments = study_with_interviews(workspace, per_segment=12)
+    page = client_in.get(reverse("reports:new"), {"study": study.pk}).content.decode()
+    assert "Price watchers" in page and "Integrators" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_in.post(
+            reverse("reports:new"), {"study": study.pk, "segments": segments[::-1]}
+        )
+
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:detail", args=[report.pk])
+    report.refresh_from_db()
+    assert report.status == "ready"
+    assert [s.pk for s in report.ordered_segments()] == segments[::-1]
+
+
+def test_a_report_of_no_segment_is_a_form_error(client_in, workspace) -> None:
+    study, _ = study_with_interviews(workspace, per_segment=1)
+
+    response = client_in.post(reverse("reports:new"), {"study": study.pk})
+
+    assert response.status_code == 400
+    assert "Choose at least one segment to report on." in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_regenerate_with_low_quality_interviews(
+    client_in, workspace, django_capture_on_commit_callbacks
+) -> None:
+    study, segments = study_with_interviews(workspace, per_segment=12, flagged=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_in.post(reverse("reports:new"), {"study": study.pk, "segments": segments})
+    report = Report.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_in.post(reverse("reports:regenerate", args=[report.pk]), {"include_flagged": "on"})
+
+    report.refresh_from_db()
+    assert (report.generation, report.include_flagged) == (2, True)
+    assert report.document is not None
+    assert [s["completed"] for s in report.document["segments"]] == [14, 14]
+
+
+def test_quotes_link_to_their_transcripts_except_on_the_shared_page(
+    client_in, workspace, django_capture_on_commit_callbacks
+) -> None:
+    study, segments = study_with_interviews(workspace, per_segment=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_in.post(reverse("reports:new"), {"study": study.pk, "segments": segments})
+    report = Report.objects.get()
+    assert report.document is not None
+    quote = report.document["summary"]["citations"][0]
+    link = reverse("interviews:detail", args=[study.pk, int(quote["interview"])])
+
+    html = client_in.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    client_in.post(reverse("reports:share", args=[report.pk]), {"action": "share"})
+    report.refresh_from_db()
+    shared = Client().get(reverse("reports:shared", args=[report.share_token])).content.decode()
+
+    assert f'<a href="{link}">interview {quote["interview"]}</a>' in html
+    assert client_in.get(link).status_code == 200
+    assert "/interviews/" not in shared
+    assert f"interview {quote['interview']}" in shared

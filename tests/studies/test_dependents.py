@@ -39,13 +39,14 @@ def study_dependents(segment):
 )
 def test_a_targeting_study_is_a_dependent(workspace, status, kind, blocks):
     segment = SegmentFactory(workspace=workspace)
-    targeted_by(segment, status)
+    study = targeted_by(segment, status)
     SegmentFactory(workspace=workspace)  # another segment's studies are not listed
     targeted_by(SegmentFactory(workspace=workspace), StudyStatus.LIVE, title="Elsewhere")
 
     found = study_dependents(segment)
 
     assert [(d.kind, d.name, d.blocks) for d in found] == [(kind, "Why pricing?", blocks)]
+    assert found[0].url == reverse("studies:detail", args=[study.pk])
 
 
 def test_a_draft_study_lets_the_segment_go_and_loses_the_target(workspace):

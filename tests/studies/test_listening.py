@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from segments import hooks
 from segments.membership import apply_members, change_members
 from segments.models import SegmentKind, SegmentMembership
-from studies import listening, services
+from studies import listening, services, tasks
 from studies.models import Invitation, InvitationSource, InvitationStatus, StudyMode
 from studies.targeting import Entrants
 from tests.factories import (
@@ -338,3 +338,26 @@ def test_bad_listening_settings_are_400(api, workspace, field, value):
 def test_the_service_refuses_bad_listening_settings(workspace):
     with pytest.raises(ServiceError, match="listening_period_days"):
         services.study_create(workspace=workspace, title="X", listening_period_days=0)
+
+
+# --- the task ------------------------------------------------------------------------------
+
+
+def test_the_listen_task_is_quiet_about_a_deleted_study_and_safe_to_rerun(
+    workspace, django_capture_on_commit_callbacks
+):
+    segment = static_segment(workspace)
+    study = live_study(workspace, segment)
+    enter(segment, PersonFactory.create_batch(2, workspace=workspace), LATER)
+    arguments = {"segment_id": segment.pk, "entered_at": LATER.isoformat()}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.listen(study_id=study.pk, **arguments) == 2
+        assert tasks.listen(study_id=study.pk, **arguments) == 0  # a redelivery
+    assert len(listened(study)) == 2
+    assert tasks.listen(study_id=study.pk + 1000, **arguments) == 0
+
+
+def test_the_listen_task_retries_database_hiccups_with_backoff():
+    assert tasks.listen.autoretry_for == (OperationalError,)
+    assert tasks.listen.retry_backoff and tasks.listen.max_retries == 3

@@ -537,6 +537,22 @@ def test_a_bad_role_trait_is_refused_beside_its_field(browser, draft):
     assert draft.role_trait == ""
 
 
+def test_field_and_question_errors_are_shown_together(browser, draft):
+    question = {
+        "key": "nps",
+        "type": "scale",
+        "prompt": "N",
+        "required": True,
+        "min": "5",
+        "max": "1",
+    }
+    data = builder_post([segment_of(draft)], question, title="")
+    html = browser.post(edit_url(draft), data).content.decode()
+    assert 'id="id_title-error"' in html
+    assert 'id="q-0-max-error"' in html
+    assert not draft.questions.exists()
+
+
 def test_typed_text_survives_an_invalid_post(browser, draft):
     question = {
         "key": "nps",
@@ -672,6 +688,30 @@ def test_a_wording_fix_is_saved_and_recorded(browser, live):
     }
 
 
+def test_a_launched_builder_ignores_structural_buttons(browser, live):
+    data = {
+        **SETTINGS,
+        "title": "Live",
+        "q-0-key": "nps",
+        "q-0-type": "scale",
+        "q-0-required": "on",
+        "q-0-min": "0",
+        "q-0-max": "10",
+        "q-0-followups": "0",
+        "q-0-prompt": "Old wording",
+        "action": "delete:0",
+    }
+    assert browser.post(edit_url(live), data).status_code == 302
+    assert list(live.questions.values_list("key", flat=True)) == ["nps"]
+
+
+def test_a_closed_study_has_no_builder(browser, workspace):
+    study = StudyFactory(workspace=workspace, status=StudyStatus.CLOSED)
+    response = browser.get(edit_url(study))
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(study)
+
+
 def test_a_change_of_meaning_after_answers_is_refused_beside_the_field(browser, live):
     data = {
         **SETTINGS,
@@ -726,6 +766,13 @@ def test_checklist_counts_who_will_be_invited_before_launch(browser, ready):
     assert "Excluded by recontact (60 days)</dt><dd>1<" in html
     assert "Links only" in html
     assert not Invitation.objects.filter(study=ready).exists()
+
+
+def test_checklist_of_a_continuous_study_shows_the_listening_cap(browser, ready):
+    ready.mode, ready.listening_cap, ready.listening_period_days = "continuous", 5, 14
+    ready.save()
+    html = browser.get(launch_url(ready)).content.decode()
+    assert "Then, new entrants</dt><dd>at most 5 per 14 days" in html
 
 
 def test_checklist_names_what_is_missing_and_hides_the_button(browser, workspace):
@@ -890,6 +937,8 @@ def test_invitations_are_paginated(browser, workspace):
 
 def test_study_page_shows_questions_read_only(browser, live):
     html = browser.get(detail_url(live)).content.decode()
+    assert reverse("interviews:preview", kwargs={"study_id": live.pk}) in html
+    assert reverse("interviews:list", kwargs={"study_id": live.pk}) in html
     assert "Old wording" in html
     assert 'name="q-0-prompt"' not in html
     assert "Fix wording" in html

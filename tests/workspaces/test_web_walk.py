@@ -1,9 +1,8 @@
 """Walk every page of the web UI with hostile input: nothing answers a 500.
 
 Written over the URL configuration and the forms the pages render, so a new view or
-form field is covered as soon as it is routed and shown. For each route of the
-workspaces, segments, people and studies views, a logged-in
-owner sends:
+form field is covered as soon as it is routed and shown. For each route of the web UI
+(every route but the API's and the admin site's), a logged-in owner sends:
 
 - to a page answering GET: query strings whose every known key (the page's search
   fields, `page`, a NUL key) holds each hostile value;
@@ -37,25 +36,22 @@ from studies.models import Invitation
 from tests import hostile
 from tests.factories import (
     AccountFactory,
+    MembershipFactory,
     PersonFactory,
     SegmentFactory,
+    WorkspaceFactory,
     live_study_with_invitation,
     make_api_key,
+    report_of,
 )
-from tests.workspaces.test_tenant_isolation import kwarg_names
+from tests.workspaces.test_tenant_isolation import kwarg_names, tenant_rows
 from workspaces import services
+from workspaces.checks import API_PREFIXES
 from workspaces.models import Role, Workspace
 
-WEB_VIEW_MODULES = {
-    "workspaces.views",
-    "segments.views",
-    "people.views",
-    "studies.invitation_views",
-    "studies.views",
-    "interviews.views",
-    "interviews.review_views",
-    "interviews.preview",
-}
+# Every route of the URLconf is walked but the API (tests/workspaces/test_tenant_isolation.py
+# walks it) and Django's admin site: a new page is covered as soon as it is routed.
+SKIPPED_NAMESPACES = {"admin"}
 
 FORM_VALUES = [*hostile.TEXT_VALUES, *hostile.JSON_TEXT_VALUES]
 
@@ -93,20 +89,28 @@ PATH_OBJECTS: dict[str, Callable[[Workspace, Any], object]] = {
     "token": _token,
     "study_id": lambda ws, user: _walked_interview(ws, user).study_id,
     "interview_id": lambda ws, user: _walked_interview(ws, user).pk,
+    "report_id": lambda ws, user: report_of(ws).pk,
 }
 
 
 def _patterns(
     patterns: list[Any] | None = None, prefix: str = "", namespace: str = ""
 ) -> Iterator[tuple[str, str, URLPattern]]:
-    """(route, URL name with its namespace, pattern) of every view in the walked modules."""
+    """(route, URL name with its namespace, pattern) of every web page: all routes but the
+    API's and the admin site's."""
     for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if route.lstrip("^").startswith(API_PREFIXES):
+            continue
         if isinstance(entry, URLResolver):
+            if entry.namespace in SKIPPED_NAMESPACES:
+                continue
             inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace or ""
-            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
-        elif getattr(entry.callback, "__module__", "") in WEB_VIEW_MODULES:
+            yield from _patterns(entry.url_patterns, route, inner)
+        else:
+            assert entry.name, f"Name the route /{route}: the walk reaches pages by name"
             name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield prefix + str(entry.pattern), name, entry
+            yield route, name, entry
 
 
 def web_routes() -> list[tuple[str, str]]:
@@ -119,6 +123,10 @@ def test_the_walk_covers_the_known_pages():
     assert {"studies:opt-out", "studies:invitations-csv"} <= names
     assert {"studies:new", "studies:edit", "studies:launch", "studies:close"} <= names
     assert {"interviews:respond", "interviews:detail", "interviews:preview"} <= names
+    assert {"studies:opt-out", "studies:invitations-csv", "studies:list", "reports:list"} <= names
+    assert {"login", "logout", "home"} <= names
+    assert not [name for name in names if name.startswith("admin:")]
+    assert not [route for route, _ in web_routes() if route.startswith(("api/", "^v1/"))]
 
 
 # --- reading the rendered forms ----------------------------------------------------------
@@ -286,3 +294,72 @@ def test_no_page_or_form_gives_a_server_error(walker, workspace, owner, route, n
             for value in FORM_VALUES:
                 check("post", base | {field_name: value})
     assert not failures, f"{len(failures)} requests failed:\n" + "\n".join(failures[:30])
+
+
+# --- another workspace's objects: 404, and nothing changes ------------------------------
+
+# URL parameters that are a credential of their own (an invitation's token), not the id
+# of a workspace's row: there is no "other workspace" to try them from.
+CREDENTIAL_PARAMS = {"token"}
+
+
+def object_routes() -> list[tuple[str, str]]:
+    return [
+        (route, name)
+        for route, name, pattern in _patterns()
+        if kwarg_names(pattern) and not kwarg_names(pattern) & CREDENTIAL_PARAMS
+    ]
+
+
+def test_the_object_walk_covers_the_known_pages():
+    names = {name for _, name in object_routes()}
+    assert {"segments:detail", "segments:compute", "segments:delete", "people:person"} <= names
+    assert {"api-key-revoke", "member-invite-revoke", "studies:invitations-csv"} <= names
+
+
+@pytest.mark.parametrize("route,name", object_routes(), ids=lambda v: v[:60])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_workspace_reaches_none_of_its_objects(
+    workspace, owner, client, route, name, method
+):
+    """Each page about one object of the first workspace, asked by the owner of another:
+    answered exactly as for an object that does not exist, and nothing changes."""
+    pattern = next(p for _r, n, p in _patterns() if n == name)
+    params = {}
+    for param in kwarg_names(pattern):
+        assert param in PATH_OBJECTS, f"Teach the web walk the URL parameter {param!r}"
+        params[param] = PATH_OBJECTS[param](workspace, owner)
+    url = reverse(name, kwargs=params)
+    missing = reverse(name, kwargs=dict.fromkeys(params, 10**9))
+    outsider = MembershipFactory(workspace=WorkspaceFactory(name="Outsider"), role=Role.OWNER)
+    client.force_login(outsider.user)
+    before = tenant_rows(workspace)
+
+    answer = getattr(client, method)(url)
+    control = getattr(client, method)(missing)
+
+    if method == "get" and answer.status_code == 302:
+        # A POST-only URL sends a GET to its page (workspaces.web.post_only): the same
+        # page as for a missing object, which must then answer as for a missing one.
+        assert control.status_code == 302
+        ids = [str(value) for value in params.values()]
+        assert _without(answer["Location"], ids) == _without(control["Location"], ["1000000000"])
+        names_the_object = answer["Location"] != _without(answer["Location"], ids)
+        answer, control = client.get(answer["Location"]), client.get(control["Location"])
+        assert answer.status_code == control.status_code
+        assert answer.status_code == (404 if names_the_object else 200)
+        assert tenant_rows(workspace) == before
+        return
+    assert answer.status_code in (404, 405), (answer.status_code, answer.content[:200])
+    assert (answer.status_code, answer.get("Location")) == (
+        control.status_code,
+        control.get("Location"),
+    )
+    assert tenant_rows(workspace) == before
+
+
+def _without(location: str, ids: list[str]) -> str:
+    """A redirect's target with the object ids it names blanked."""
+    for value in ids:
+        location = location.replace(f"/{value}/", "/ID/")
+    return location

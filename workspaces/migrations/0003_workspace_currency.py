@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='workspace',
             name='currency',
-            field=models.CharField(choices=[('AUD', 'AUD'), ('BRL', 'BRL'), ('CAD', 'CAD'), ('CHF', 'CHF'), ('CNY', 'CNY'), ('CZK', 'CZK'), ('DKK', 'DKK'), ('EUR', 'EUR'), ('GBP', 'GBP'), ('INR', 'INR'), ('JPY', 'JPY'), ('KRW', 'KRW'), ('MXN', 'MXN'), ('NOK', 'NOK'), ('NZD', 'NZD'), ('PLN', 'PLN'), ('SEK', 'SEK'), ('SGD', 'SGD'), ('USD', 'USD'), ('ZAR', 'ZAR')], default='USD', max_length=3),
+            field=models.CharField(choices=[('AUD', 'AUD'), ('BRL', 'BRL'), ('CAD', 'CAD'), ('CHF', 'CHF'), ('CNY', 'CNY'), ('CZK', 'CZK'), ('DKK', 'DKK'), ('EUR', 'EUR'), ('GBP', 'GBP'), ('INR', 'INR'), ('JPY', 'JPY'), ('KRW', 'KRW'), ('MXN', 'MXN'), ('NOK', 'NOK'), ('NZD', 'NZD'), ('PLN', 'PLN'), ('SEK', 'SEK'), ('SGD', 'SGD'), ('USD', 'USD'), ('ZAR', 'ZAR')], db_default='USD', default='USD', max_length=3),
         ),
     ]

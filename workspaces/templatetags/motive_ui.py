@@ -3,6 +3,7 @@ exact time."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,8 +23,15 @@ register = template.Library()
 @register.filter
 def money(value: Any, currency: str | None = None) -> str:
     """`1234.5|money:"EUR"` → "€1,234.50" (workspaces/currencies.py)."""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            return value
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "—" if value is None else str(value)
+    if not math.isfinite(value):
+        return str(value)
     return currency_format(float(value), currency or "USD")
 
 

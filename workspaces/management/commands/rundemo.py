@@ -32,10 +32,12 @@ QUEUES: Final = "default,ingest,segments,llm,webhooks"
 START_TIMEOUT: Final = 120
 # A child's line that says it is up (the web server is probed over HTTP instead).
 READY: Final = {"worker": re.compile(r"celery@\S+ ready\."), "beat": re.compile(r"beat: Starting")}
-# Routine lines, not shown once running: Celery's INFO/DEBUG logs and successful requests.
+# Routine lines, not shown once running: Celery's INFO/DEBUG logs, successful requests,
+# and kombu's warning that the embedded broker's URL names no host (it needs none).
 ROUTINE: Final = re.compile(
     r"^\[\d{4}-\d\d-\d\d [\d:,]+: (INFO|DEBUG)/"
     r'|^\[\d\d/\w{3}/\d{4} [\d:]+\] "[A-Z]+ \S+ HTTP/[\d.]+" [123]\d\d '
+    r"|No hostname was supplied\. Reverting to default 'localhost'"
 )
 
 
