@@ -30,7 +30,9 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from interviews import traits
 from interviews.demo_voices import VAGUE, VOICES, Voice
+from interviews.models import Interview
 from people.demo_data import DEFAULT_SEED
 from people.demo_groups import latent_group
 from studies.models import Invitation, Study, StudyMode, StudyStatus
@@ -58,6 +60,12 @@ def simulate_demo_interviews(*, workspace: Workspace, seed: int = DEFAULT_SEED) 
     # One log line per moderator turn is for production; here it would drown the output.
     with _quiet("llm", "interviews"):
         _simulate(client, workspace, seed, result)
+        # Completion queues the trait write-back for the worker, which does not run during
+        # setup; the demo's next stage segments on those traits, so write them now
+        # (idempotent: the worker's later run stores nothing twice).
+        completed = Interview.objects.filter(workspace=workspace, completed_at__isnull=False)
+        for interview in completed.select_related("study__workspace", "person").iterator():
+            traits.traits_write(interview=interview)
     return result
 
 
