@@ -64,11 +64,49 @@ def study_has_responses(*, study: Study) -> bool:
     Until interviews store answers this is "someone opened or completed an
     invitation"; interviews will answer it from their own rows.
     """
-    return Invitation.objects.filter(
-        Q(opened_at__isnull=False)
-        | Q(status__in=[InvitationStatus.OPENED, InvitationStatus.COMPLETED]),
-        study=study,
-    ).exists()
+    return Invitation.objects.filter(_opened(), study=study).exists()
+
+
+def _opened() -> Q:
+    """Opened, including those who went on to complete (an open may be recorded by
+    status alone)."""
+    return Q(opened_at__isnull=False) | Q(
+        status__in=[InvitationStatus.OPENED, InvitationStatus.COMPLETED]
+    )
+
+
+@dataclass(frozen=True)
+class StudyTotals:
+    """A study's invitations over all its segments."""
+
+    invited: int = 0
+    opened: int = 0
+    completed: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.invited if self.invited else None
+
+
+def study_totals(*, workspace: Workspace) -> dict[int, StudyTotals]:
+    """Invited, opened and completed per study of the workspace, in one grouped query
+    whatever the number of studies; a study without invitations is absent."""
+    rows = (
+        Invitation.objects.filter(study__workspace=workspace)
+        .values("study_id")
+        .annotate(
+            invited=Count("id"),
+            opened=Count("id", filter=_opened()),
+            completed=Count("id", filter=Q(status=InvitationStatus.COMPLETED)),
+        )
+        .order_by()
+    )
+    return {
+        row["study_id"]: StudyTotals(
+            invited=row["invited"], opened=row["opened"], completed=row["completed"]
+        )
+        for row in rows
+    }
 
 
 @dataclass(frozen=True)
@@ -86,9 +124,7 @@ class SegmentProgress:
 def study_progress(*, study: Study) -> list[SegmentProgress]:
     """Per target segment, in the study's order: invited, opened (including those who
     went on to complete), completed; one grouped query."""
-    opened = Q(opened_at__isnull=False) | Q(
-        status__in=[InvitationStatus.OPENED, InvitationStatus.COMPLETED]
-    )
+    opened = _opened()
     rows = (
         Invitation.objects.filter(study=study)
         .values("segment_id")

@@ -80,11 +80,13 @@ def _segments(request: WorkspaceRequest, first: list[int] | None = None) -> list
 def study_list(request: WorkspaceRequest) -> HttpResponse:
     studies = list(selectors.study_list(workspace=request.workspace))
     names = {s.pk: s.name for s in segment_selectors.segment_choices(workspace=request.workspace)}
+    totals = selectors.study_totals(workspace=request.workspace)
     rows = [
         {
             "study": study,
             "segments": [names.get(t.segment_id, "") for t in study.targets.all()],
             "questions": len(study.questions.all()),
+            "totals": totals.get(study.pk, selectors.StudyTotals()),
         }
         for study in studies
     ]
