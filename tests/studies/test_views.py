@@ -841,6 +841,26 @@ def test_checklist_counts_who_will_be_invited_before_launch(browser, ready):
     assert not Invitation.objects.filter(study=ready).exists()
 
 
+def test_checklist_sizes_each_segment_and_checks_quota_consent_and_channel(browser, ready):
+    # The segment's size, who is considered, excluded and over quota, per segment
+    ready.quota_per_segment, ready.channel = 2, "email"
+    ready.save()
+    html = browser.get(launch_url(ready)).content.decode()
+    table = html.split('data-testid="launch-checklist"')[1].split("</table>")[0]
+    row = table.split("<tbody>")[1]
+    cells = [cell.split("</td>")[0] for cell in row.split('<td class="num">')[1:]]
+    # size, members considered, opted out, recontact, over quota, will be invited
+    assert cells == ["5", "5", "1", "1", "1", "<strong>2</strong>"]
+    assert "Quota per segment</dt><dd>2<" in html
+    assert "Consent text</dt><dd>present<" in html
+    assert "Sending channel</dt><dd>Email, sent by Motive<" in html
+    # Without consent text the checklist says so before the button is pressed
+    ready.consent_text = ""
+    ready.save()
+    html = browser.get(launch_url(ready)).content.decode()
+    assert 'Consent text</dt><dd><span class="badge badge-attention">missing</span>' in html
+
+
 def test_checklist_of_a_continuous_study_shows_the_listening_cap(browser, ready):
     ready.mode, ready.listening_cap, ready.listening_period_days = "continuous", 5, 14
     ready.save()
