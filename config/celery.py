@@ -31,6 +31,7 @@ app.conf.beat_schedule = {
         "schedule": 60 * 60,
     },
     "studies.send_due": {"task": "studies.send_due", "schedule": 10 * 60},
+    "reports.regenerate_due": {"task": "reports.regenerate_due", "schedule": 15 * 60},
     "studies.expire_invitations": {"task": "studies.expire_invitations", "schedule": 60 * 60},
     "workspaces.expire_member_invites": {
         "task": "workspaces.expire_member_invites",

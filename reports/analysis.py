@@ -91,8 +91,12 @@ def analyze(
     use_model: bool = False,
     progress: Progress = no_progress,
     seed: int = 0,
+    on_codings: Callable[[Sequence[themes.Coding]], None] | None = None,
 ) -> dict[str, Any]:
-    """The report document for `responses` of `segments` to `questions`."""
+    """The report document for `responses` of `segments` to `questions`.
+
+    `on_codings`, when given, receives the codings of the themes the report kept
+    (generation writes them back to people as traits)."""
     segment_ids = [segment.id for segment in segments]
     names = {segment.id: segment.name for segment in segments}
     progress(10, "Structured answers")
@@ -110,12 +114,14 @@ def analyze(
     for answer in texts:
         by_segment.setdefault(answer.segment, []).append(answer.text)
     distinctive = language.distinctive_terms(by_segment)
+    _attach_examples(distinctive, texts)
     progress(75, "Subgroups")
     sources = themes.texts_by_interview(texts)
     kept = {theme["label"] for theme in theme_results}
-    subgroups = stories.subgroups(
-        [c for c in codings if c.theme in kept], segment_ids, sources, seed=seed
-    )
+    kept_codings = [coding for coding in codings if coding.theme in kept]
+    if on_codings is not None:
+        on_codings(kept_codings)
+    subgroups = stories.subgroups(kept_codings, segment_ids, sources, seed=seed)
     progress(90, "Summary")
     segment_rows = [_segment_row(segment) for segment in segments]
     return {
@@ -126,8 +132,30 @@ def analyze(
         "themes": theme_results,
         "distinctive_terms": distinctive,
         "subgroups": subgroups,
-        "summary": summary.compose_summary(segment_rows, question_results, theme_results, sources),
+        "summary": (summary.model_summary if use_model else summary.compose_summary)(
+            segment_rows, question_results, theme_results, sources
+        ),
     }
+
+
+def _attach_examples(
+    distinctive: Mapping[str, list[dict[str, Any]]], texts: Sequence[themes.OpenAnswer]
+) -> None:
+    """Give each distinctive term an example: a sentence of the segment that uses it
+    (a sentence is an exact substring of its answer, so the quote is verbatim)."""
+    by_segment: dict[str, list[themes.Sentence]] = {}
+    for sentence in themes.sentences(texts):
+        by_segment.setdefault(sentence.segment, []).append(sentence)
+    for sid, rows in distinctive.items():
+        wanted = {row["term"] for row in rows}
+        found: dict[str, dict[str, str]] = {}
+        for sentence in by_segment.get(sid, []):
+            for term in (set(language.terms(sentence.text)) & wanted) - found.keys():
+                found[term] = {"text": sentence.text, "interview": sentence.interview}
+            if len(found) == len(wanted):
+                break
+        for row in rows:
+            row["quote"] = found.get(row["term"])
 
 
 def _codings(

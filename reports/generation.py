@@ -10,7 +10,7 @@ counts up), or failed with a message a researcher can act on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
@@ -19,9 +19,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reports import sources
+from reports import continuous, sources, writeback
 from reports.analysis import analyze
 from reports.models import Report, ReportStatus
+from reports.themes import Coding
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,9 @@ def run_generation(*, report_id: int) -> Report | None:
             progress=max(0, min(99, percent)), step=step[:120]
         )
 
+    coded: dict[str, list[str]] = {}
     try:
-        document = build_document(report, progress)
+        document = build_document(report, progress, on_themes=coded.update)
     except Exception:
         logger.exception("report %s failed", report_id)
         Report.objects.filter(pk=report_id).update(
@@ -81,23 +83,51 @@ def run_generation(*, report_id: int) -> Report | None:
             finished_at=timezone.now(),
         )
     report.refresh_from_db()
+    if report.status == ReportStatus.READY and coded:
+        _write_back(report, coded)
     return report
 
 
-def build_document(report: Report, progress: Callable[[int, str], None]) -> dict[str, Any]:
-    """The analysis of the report's study and segments as they are now."""
+def _write_back(report: Report, coded: dict[str, list[str]]) -> None:
+    # After the report is saved: a failure here costs the traits, never the report.
+    try:
+        writeback.themes_write_back(report=report, themes=coded)
+    except Exception:
+        logger.exception("report %s: writing themes back to people failed", report.pk)
+
+
+def build_document(
+    report: Report,
+    progress: Callable[[int, str], None],
+    *,
+    on_themes: Callable[[dict[str, list[str]]], None] | None = None,
+) -> dict[str, Any]:
+    """The analysis of the report's study and segments as they are now; `on_themes` gets
+    each counted interview's theme labels."""
     segments = report.ordered_segments()
     study = report.study
     infos = sources.segment_infos(study, segments, report.include_flagged)
     rows = sources.responses(study, segments, report.include_flagged)
     progress(5, f"Analysing {len(rows)} interviews")
+
+    kept: list[Coding] = []
+
+    def collect(codings: Sequence[Coding]) -> None:
+        kept.extend(codings)
+        if on_themes is not None:
+            on_themes(writeback.themes_by_interview([row.interview for row in rows], codings))
+
+    questions = sources.question_specs(study)
     document = analyze(
-        sources.question_specs(study),
+        questions,
         infos,
         rows,
         use_model=bool(settings.OPENAI_API_KEY),
         progress=progress,
+        on_codings=collect,
     )
+    if continuous.is_continuous(study):
+        document["over_time"] = continuous.over_time(study, questions, infos, rows, kept)
     for row in document["segments"]:
         row["id"] = int(row["id"])
     return document

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from reports import charts
+from reports import charts, trends
 from reports.stats import MIN_N
 
 
@@ -207,4 +207,5 @@ def page_context(document: Mapping[str, Any], question: str | None = None) -> di
         "columns": columns,
         "subgroups": subgroups,
         "themes_by": document.get("themes_by", "offline"),
+        "over_time": trends.page_context(document.get("over_time"), segments),
     }

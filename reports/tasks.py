@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 
-from reports import generation
+from reports import generation, refresh
 
 
 @shared_task(name="reports.generate", acks_late=True, time_limit=1800, soft_time_limit=1740)
@@ -18,3 +18,9 @@ def generate(*, report_id: int) -> str | None:
 def generate_after_commit(*, report_id: int) -> None:
     """Queue the generation once the transaction commits (at once outside one)."""
     transaction.on_commit(lambda: generate.delay(report_id=report_id))
+
+
+@shared_task(name="reports.regenerate_due")
+def regenerate_due() -> int:
+    """Beat: regenerate continuous studies' latest reports that new interviews outdated."""
+    return refresh.regenerate_due()

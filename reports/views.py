@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reports import exports, presentation, selectors, services
+from reports import exports, presentation, selectors, services, splitting
 from reports.models import Report
 from studies import selectors as study_selectors
 from workspaces.services import ServiceError
 from workspaces.spreadsheets import streaming_csv_response
+from workspaces.untrusted import parse_id
 from workspaces.web import WorkspaceRequest, member_required
 
 
@@ -100,22 +101,19 @@ def report_export_csv(request: WorkspaceRequest, report_id: int) -> HttpResponse
     )
 
 
-def _is_id(value: str) -> bool:
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    return value.isascii() and value.isdigit() and len(value) <= 18
-
-
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if _is_id(value)]
+    return [pk for value in values if (pk := parse_id(value)) is not None]
 
 
 @member_required(write=True)
 def report_new(request: WorkspaceRequest) -> HttpResponseBase:
     """Choose a study, then which of its segments to compare; POST starts the report."""
     studies = study_selectors.study_list(workspace=request.workspace).order_by("-created_at")
-    raw = request.POST.get("study") or request.GET.get("study") or ""
+    study_id = parse_id(request.POST.get("study") or request.GET.get("study"))
     study = (
-        study_selectors.study_get(workspace=request.workspace, pk=int(raw)) if _is_id(raw) else None
+        study_selectors.study_get(workspace=request.workspace, pk=study_id)
+        if study_id is not None
+        else None
     )
     error = ""
     if request.method == "POST" and study is not None:
@@ -146,4 +144,26 @@ def report_regenerate(request: WorkspaceRequest, report_id: int) -> HttpResponse
         report=report, include_flagged=request.POST.get("include_flagged") == "on"
     )
     messages.info(request, "Generating again from the interviews as they are now.")
+    return redirect("reports:detail", report.pk)
+
+
+@require_POST
+@member_required(write=True)
+def report_split(request: WorkspaceRequest, report_id: int) -> HttpResponseBase:
+    """“Split this segment”: one new segment per story the report found in it."""
+    report = _report_or_404(request, report_id)
+    raw = request.POST.get("segment", "")
+    try:
+        made = splitting.split_segment(
+            report=report,
+            segment_id=int(raw) if raw.isdigit() else 0,
+            requested_by=request.user if request.user.is_authenticated else None,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        names = ", ".join(f"“{segment.name}”" for segment in made)
+        messages.success(
+            request, f"Made {len(made)} segments: {names}. Their members are being computed."
+        )
     return redirect("reports:detail", report.pk)

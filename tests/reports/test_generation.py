@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from interviews.models import Answer, Inclusion
+from interviews.models import Answer, Inclusion, Interview
 from reports import generation, services
 from reports.analysis import SegmentInfo, analyze
 from reports.models import Report, ReportStatus
@@ -43,7 +43,9 @@ def test_post_generates_a_report_that_finds_the_planted_differences(
 
     assert response.status_code == 202
     assert response.json() == {"id": response.json()["id"], "status": "pending"}
-    assert len(callbacks) == 1
+    # One generation scheduled; writing themes back to people queues a segment refresh.
+    names = [callback.__qualname__ for callback in callbacks]
+    assert sum(name.startswith("generate_after_commit") for name in names) == 1
     body = api.get(f"/api/v1/reports/{response.json()['id']}/").json()
     assert (body["status"], body["progress"], body["step"], body["generation"]) == (
         "ready",
@@ -70,7 +72,15 @@ def test_post_generates_a_report_that_finds_the_planted_differences(
         ],
     )
     assert body["questions"] == direct["questions"]
-    assert body["distinctive_terms"] == direct["distinctive_terms"]
+
+    def terms(document: dict) -> dict:
+        # The example quotes name interviews by id, and those differ; the terms do not.
+        return {
+            sid: [(row["term"], row["z"], row["count"], row["quote"]["text"]) for row in rows]
+            for sid, rows in document["distinctive_terms"].items()
+        }
+
+    assert terms(body) == terms(direct)
     assert [(t["label"], t["by_segment"]) for t in body["themes"]] == [
         (t["label"], t["by_segment"]) for t in direct["themes"]
     ]
@@ -222,3 +232,33 @@ def test_a_report_is_generated_by_a_redis_worker_with_progress() -> None:
     assert (report.status, report.progress, report.generation) == (ReportStatus.READY, 100, 1)
     assert report.document is not None
     assert [s["completed"] for s in report.document["segments"]] == [15, 15]
+
+
+@pytest.mark.django_db
+def test_coded_themes_are_written_back_to_each_person(
+    api, workspace, django_capture_on_commit_callbacks
+) -> None:
+    study, segments = study_with_interviews(workspace, per_segment=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = create_and_run(api, study, segments)
+    report.refresh_from_db()
+    assert report.document is not None
+
+    key = f"motive.{study.key}.themes"
+    interviews = Interview.objects.filter(study=study).select_related("person")
+    written = {str(i.pk): i.person.traits.get(key) for i in interviews if i.person}
+    labels = {theme["label"] for theme in report.document["themes"]}
+    assert len(written) == 60 and all(isinstance(v, list) for v in written.values())
+    assert set().union(*written.values()) <= labels
+    # Whoever a theme quotes carries that theme.
+    for theme in report.document["themes"]:
+        for quotes in theme["quotes"].values():
+            for quote in quotes:
+                assert theme["label"] in written[quote["interview"]]
+    # Regenerating writes again (a new messageId per generation) without duplicates.
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/reports/{report.pk}/regenerate", {}, format="json")
+    person = interviews[0].person
+    assert person is not None
+    person.refresh_from_db()
+    assert person.traits[key] == written[str(interviews[0].pk)]

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from scipy.spatial.distance import pdist, squareform
+from sklearn.metrics import silhouette_score
 
 from reports import stories, summary, themes
 from reports.analysis import open_answers
@@ -169,3 +172,15 @@ def test_summary_without_significant_differences_says_so() -> None:
 
     assert result["text"].endswith("certain enough to report.")
     assert "none were excluded" in result["text"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_silhouette_matches_scikit_learns(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    points = rng.random((9, 3))
+    distances = squareform(pdist(points))
+    labels = np.array([1, 1, 2, 2, 2, 3, 3, 1, 4])  # cluster 4 is a single point
+
+    assert stories.silhouette(distances, labels) == pytest.approx(
+        silhouette_score(distances, labels, metric="precomputed")
+    )
