@@ -106,7 +106,9 @@ class QuestionEditor:
                 return [(str(n), str(n)) for n in range(low, high + 1)]
             return []
         if self.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
-            return [(o, o) for o in self.options if o.strip()]
+            # As saved: trimmed, blank boxes left out, each once.
+            options = dict.fromkeys(o.strip() for o in self.options if o.strip())
+            return [(o, o) for o in options]
         return []
 
     def raw(self, earlier: list[QuestionEditor]) -> dict[str, Any]:
@@ -385,6 +387,7 @@ def builder_rows(editors: list[QuestionEditor], *, locked: bool = False) -> list
         earlier = [
             {
                 "key": e.key,
+                "index": n,
                 "number": n + 1,
                 "label": (e.prompt or e.key)[:60],
                 "ops": " ".join(SHOW_IF_OPS[e.type]),

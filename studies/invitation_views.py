@@ -44,7 +44,8 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
 @member_required()
 @require_http_methods(["GET"])
 def invitations_csv(request: HttpRequest, study_id: int) -> HttpResponse:
-    """The study's invitation links as CSV, streamed (see studies.exports)."""
+    """The study's invitation links as CSV, streamed (see studies.exports): those the
+    study page shows, with its `status` and `segment` filters."""
     study = (
         selectors.study_get(workspace=request.workspace, pk=study_id)  # type: ignore[attr-defined]
         if 0 < study_id <= MAX_ID
@@ -52,8 +53,11 @@ def invitations_csv(request: HttpRequest, study_id: int) -> HttpResponse:
     )
     if study is None:
         raise Http404("No such study in this workspace.")
-    response = StreamingHttpResponse(
-        exports.invitation_csv(study=study), content_type="text/csv; charset=utf-8"
+    # The study page's filters, when its link carries them; unknown ones mean "any".
+    chosen = selectors.invitation_filter(
+        study=study, status=request.GET.get("status"), segment=request.GET.get("segment")
     )
+    rows = exports.invitation_csv(study=study, status=chosen.status, segment_id=chosen.segment_id)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(study)}"'
     return response  # type: ignore[return-value]  # streamed: a response all the same

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
@@ -25,6 +26,7 @@ from studies.models import (
     StudySegment,
 )
 from workspaces.models import Workspace
+from workspaces.untrusted import parse_id
 
 # Tokens are URL-safe base64 (the ORM) or hex (SQLite's launch); see models.TOKEN_BYTES.
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -64,11 +66,49 @@ def study_has_responses(*, study: Study) -> bool:
     Until interviews store answers this is "someone opened or completed an
     invitation"; interviews will answer it from their own rows.
     """
-    return Invitation.objects.filter(
-        Q(opened_at__isnull=False)
-        | Q(status__in=[InvitationStatus.OPENED, InvitationStatus.COMPLETED]),
-        study=study,
-    ).exists()
+    return Invitation.objects.filter(_opened(), study=study).exists()
+
+
+def _opened() -> Q:
+    """Opened, including those who went on to complete (an open may be recorded by
+    status alone)."""
+    return Q(opened_at__isnull=False) | Q(
+        status__in=[InvitationStatus.OPENED, InvitationStatus.COMPLETED]
+    )
+
+
+@dataclass(frozen=True)
+class StudyTotals:
+    """A study's invitations over all its segments."""
+
+    invited: int = 0
+    opened: int = 0
+    completed: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.invited if self.invited else None
+
+
+def study_totals(*, workspace: Workspace) -> dict[int, StudyTotals]:
+    """Invited, opened and completed per study of the workspace, in one grouped query
+    whatever the number of studies; a study without invitations is absent."""
+    rows = (
+        Invitation.objects.filter(study__workspace=workspace)
+        .values("study_id")
+        .annotate(
+            invited=Count("id"),
+            opened=Count("id", filter=_opened()),
+            completed=Count("id", filter=Q(status=InvitationStatus.COMPLETED)),
+        )
+        .order_by()
+    )
+    return {
+        row["study_id"]: StudyTotals(
+            invited=row["invited"], opened=row["opened"], completed=row["completed"]
+        )
+        for row in rows
+    }
 
 
 @dataclass(frozen=True)
@@ -86,9 +126,7 @@ class SegmentProgress:
 def study_progress(*, study: Study) -> list[SegmentProgress]:
     """Per target segment, in the study's order: invited, opened (including those who
     went on to complete), completed; one grouped query."""
-    opened = Q(opened_at__isnull=False) | Q(
-        status__in=[InvitationStatus.OPENED, InvitationStatus.COMPLETED]
-    )
+    opened = _opened()
     rows = (
         Invitation.objects.filter(study=study)
         .values("segment_id")
@@ -119,6 +157,38 @@ def study_launch_preview(
 ) -> dict[int, targeting.SegmentCounts]:
     """What launching now would do, per target segment, without inviting anyone."""
     return targeting.launch_counts(study=study, now=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class InvitationFilter:
+    """The study page's filters of its invitations, as the page and its CSV link share
+    them; None is "any"."""
+
+    status: str | None = None
+    segment_id: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.status or self.segment_id is not None)
+
+    def query(self) -> str:
+        """The filters as a query string (without `?`), empty when there are none."""
+        return urlencode(
+            {
+                name: value
+                for name, value in (("status", self.status), ("segment", self.segment_id))
+                if value is not None
+            }
+        )
+
+
+def invitation_filter(*, study: Study, status: str | None, segment: str | None) -> InvitationFilter:
+    """The filters a page was given, known ones only: a status that does not exist or a
+    segment the study does not target is ignored (means "any"), not an error."""
+    segment_id = parse_id(segment)
+    return InvitationFilter(
+        status=status if status in InvitationStatus.values else None,
+        segment_id=segment_id if segment_id in study_segment_ids(study=study) else None,
+    )
 
 
 def invitation_list(

@@ -80,11 +80,13 @@ def _segments(request: WorkspaceRequest, first: list[int] | None = None) -> list
 def study_list(request: WorkspaceRequest) -> HttpResponse:
     studies = list(selectors.study_list(workspace=request.workspace))
     names = {s.pk: s.name for s in segment_selectors.segment_choices(workspace=request.workspace)}
+    totals = selectors.study_totals(workspace=request.workspace)
     rows = [
         {
             "study": study,
             "segments": [names.get(t.segment_id, "") for t in study.targets.all()],
             "questions": len(study.questions.all()),
+            "totals": totals.get(study.pk, selectors.StudyTotals()),
         }
         for study in studies
     ]
@@ -404,13 +406,11 @@ def study_detail(request: WorkspaceRequest, study_id: int) -> HttpResponse:
         {"segment": names.get(p.segment_id), "progress": p}
         for p in selectors.study_progress(study=study)
     ]
-    status = request.GET.get("status", "")
-    status = status if status in InvitationStatus.values else ""
-    segment_id = parse_id(request.GET.get("segment"))
-    if segment_id not in selectors.study_segment_ids(study=study):
-        segment_id = None
+    chosen = selectors.invitation_filter(
+        study=study, status=request.GET.get("status"), segment=request.GET.get("segment")
+    )
     invitations = selectors.invitation_list(
-        study=study, status=status or None, segment_id=segment_id
+        study=study, status=chosen.status, segment_id=chosen.segment_id
     ).select_related("segment")
     page = Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -418,10 +418,11 @@ def study_detail(request: WorkspaceRequest, study_id: int) -> HttpResponse:
         "progress": progress,
         **_coverage_context(study),
         "page": page,
-        "filter_status": status,
-        "filter_segment": segment_id,
+        "filter_status": chosen.status or "",
+        "filter_segment": chosen.segment_id,
         "statuses": InvitationStatus.choices,
-        "filtered": bool(status or segment_id),
+        "filtered": bool(chosen),
+        "filter_query": chosen.query(),
         "questions": [editor_from_question(q) for q in study.questions.all()],
         "op_labels": OP_LABELS,
         "can_write": _can_write(request),

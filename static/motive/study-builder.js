@@ -1,7 +1,7 @@
 // The study builder, enhanced: htmx posts the form and swaps the builder back in place,
 // drag to reorder questions, one more option box, and branching pickers that offer only
-// the chosen question's conditions and values. Every button still posts the whole form:
-// the builder works without this file and without htmx.
+// the chosen question's conditions and values, as typed (saved or not). Every button
+// still posts the whole form: the builder works without this file and without htmx.
 (function () {
   "use strict";
 
@@ -110,6 +110,59 @@
     });
   }
 
+  // --- branching values follow what is typed above, before it is saved ------------------
+  // The values the question in `card` can take as typed now (as the server computes
+  // them: options trimmed, blank ones left out, each once; a scale's whole points when
+  // its bounds make sense), or null when typing cannot change them (yes/no).
+  function typedValues(card) {
+    var options = card.querySelectorAll("[data-option]");
+    if (options.length) {
+      var seen = [];
+      each(options, function (input) {
+        var text = input.value.trim();
+        if (text && seen.indexOf(text) === -1) seen.push(text);
+      });
+      return seen;
+    }
+    var low = card.querySelector("input[name$='-min']");
+    var high = card.querySelector("input[name$='-max']");
+    if (!low || !high) return null;
+    var whole = /^\s*-?[0-9]{1,9}\s*$/;  // builder._WHOLE
+    if (!whole.test(low.value) || !whole.test(high.value)) return [];
+    var from = parseInt(low.value, 10), to = parseInt(high.value, 10);
+    if (!(to - from > 0 && to - from <= 100)) return [];
+    var points = [];
+    for (var n = from; n <= to; n++) points.push(String(n));
+    return points;
+  }
+
+  function refillGroup(group, values) {
+    var current = Array.prototype.map.call(group.children, function (o) { return o.value; });
+    if (current.join("\n") === values.join("\n") && current.length === values.length) return;
+    var chosen = {};
+    each(group.children, function (o) { if (o.selected) chosen[o.value] = true; });
+    while (group.firstChild) group.removeChild(group.firstChild);
+    values.forEach(function (value) {
+      var option = document.createElement("option");
+      option.value = option.textContent = value;
+      option.selected = chosen[value] === true;  // a value no longer offered is dropped
+      group.appendChild(option);
+    });
+  }
+
+  function initTypedValues(form) {
+    form.addEventListener("input", function (event) {
+      var card = event.target.closest && event.target.closest("[data-question]");
+      var match = card && card.id.match(/^question-(\d+)$/);
+      if (!match) return;
+      var values = typedValues(card);
+      if (values === null) return;
+      each(form.querySelectorAll("optgroup[data-for-index='" + match[1] + "']"), function (group) {
+        refillGroup(group, values);
+      });
+    });
+  }
+
   // --- after a post: the errors, or the question just added or moved, in view -------------
   function initFocus(form) {
     var summary = form.querySelector("[data-error-summary]");
@@ -135,6 +188,7 @@
     initDrag(form);
     initOptions(form);
     initBranching(form);
+    initTypedValues(form);
   }
 
   document.querySelectorAll("[data-study-builder]").forEach(init);

@@ -183,6 +183,70 @@ def test_an_error_stands_beside_its_input_and_nothing_typed_is_lost(page, live_s
     assert page.evaluate("document.activeElement.id") in ("q-0-options-1", "")
 
 
+def offered_values(card) -> list[str]:
+    """The values the card's branching picker offers for the chosen earlier question."""
+    return card.get_by_label("Value").evaluate(
+        "s => [...s.querySelectorAll('optgroup:not([disabled]) option')].map(o => o.value)"
+    )
+
+
+def test_branching_values_follow_options_typed_but_not_saved(page, live_server):
+    workspace = WorkspaceFactory(name="Acme")
+    owner = MembershipFactory(workspace=workspace, role=Role.OWNER).user
+    stalled_segment(workspace, members=1)
+    log_in(page, live_server, owner.email)
+    page.goto(f"{live_server.url}/studies/new/")
+    page.get_by_label("Title").fill("Typed values")
+    page.get_by_role("button", name="Create draft").click()
+    for label in ("Single choice", "Scale", "Yes / no"):
+        press(page, label)
+    plan = question(page, 0)
+    plan.get_by_label("Key").fill("plan")
+    plan.get_by_label("Question", exact=True).fill("Which plan?")
+    options(plan, ["Free", "Pro"])
+    save(page)
+    team = question(page, 2)
+    team.get_by_label("Earlier question").select_option(label="1. Which plan?")
+    team.get_by_label("Value").select_option("Pro")
+    assert offered_values(team) == ["Free", "Pro"]
+
+    # Typed, not saved: a new option is offered, a blanked one is no longer (and is
+    # no longer chosen), a repeat and surrounding spaces count once.
+    plan = question(page, 0)
+    plan.get_by_label("Option 2", exact=True).fill("")
+    plan.get_by_label("Option 3", exact=True).fill("  Enterprise ")
+    plan.get_by_label("Option 4", exact=True).fill("Free")
+    assert offered_values(team) == ["Free", "Enterprise"]
+    assert team.get_by_label("Value").input_value() == ""
+    team.get_by_label("Value").select_option("Enterprise")
+    plan.get_by_label("Option 4", exact=True).fill("")
+    plan.get_by_label("Option 1", exact=True).fill("Free ")
+    assert offered_values(team) == ["Free", "Enterprise"]
+    assert team.get_by_label("Value").input_value() == "Enterprise"
+    save(page)
+    study = Study.objects.get(workspace=workspace)
+    rows = {q.key: q for q in study.questions.all()}
+    assert rows["plan"].config["options"] == ["Free", "Enterprise"]
+    assert rows["q3"].show_if == {"question": "plan", "op": "eq", "value": "Enterprise"}
+
+    # A scale's points follow its bounds as typed; bounds that make no sense offer none.
+    scale, team = question(page, 1), question(page, 2)
+    scale.get_by_label("Question", exact=True).fill("How sure?")
+    team.get_by_label("Earlier question").select_option(label="2. q2")
+    scale.get_by_label("Lowest point", exact=True).fill("1")
+    scale.get_by_label("Highest point", exact=True).fill("3")
+    assert offered_values(team) == ["1", "2", "3"]
+    scale.get_by_label("Highest point", exact=True).fill("0")
+    assert offered_values(team) == []
+    scale.get_by_label("Highest point", exact=True).fill("4")
+    team.get_by_label("Condition").select_option(label="is at least")
+    team.get_by_label("Value").select_option("4")
+    save(page)
+    rows = {q.key: q for q in study.questions.all()}
+    assert rows["q2"].config["max"] == 4
+    assert rows["q3"].show_if == {"question": "q2", "op": "gte", "value": 4}
+
+
 def test_drag_a_question_to_reorder(page, live_server):
     workspace = WorkspaceFactory(name="Acme")
     owner = MembershipFactory(workspace=workspace, role=Role.OWNER).user

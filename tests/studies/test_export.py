@@ -20,6 +20,7 @@ from tests.factories import (
     PersonFactory,
     SegmentFactory,
     StudyFactory,
+    StudySegmentFactory,
     WorkspaceFactory,
     make_api_key,
 )
@@ -143,6 +144,83 @@ def test_the_download_link_for_the_ui(workspace, owner, study):
     assert client.post(f"/studies/{study.pk}/invitations.csv").status_code == 405
     for missing in (10**12, 10**20):
         assert client.get(f"/studies/{missing}/invitations.csv").status_code == 404
+
+
+@pytest.fixture
+def two_segments(workspace, study):
+    """The study at two segments, with a completed and a sent invitation in the first
+    and a sent one in the second."""
+    first = SegmentFactory(workspace=workspace, name="First")
+    second = SegmentFactory(workspace=workspace, name="Second")
+    StudySegmentFactory(study=study, segment=first, position=0)
+    StudySegmentFactory(study=study, segment=second, position=1)
+    for user_id, segment, state in (
+        ("done_1", first, InvitationStatus.COMPLETED),
+        ("sent_1", first, InvitationStatus.SENT),
+        ("sent_2", second, InvitationStatus.SENT),
+    ):
+        person = PersonFactory(workspace=workspace, user_id=user_id)
+        InvitationFactory(study=study, person=person, segment=segment, status=state)
+    return first, second
+
+
+def test_the_study_page_links_to_the_export_of_what_it_shows(workspace, owner, study, two_segments):
+    # Given the study page filtered to one segment and one status
+    _first, second = two_segments
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/studies/{study.pk}/", {"status": "sent", "segment": second.pk})
+    # Then its export link carries the filters, and the download has those rows only
+    link = next(
+        part.split('"')[0]
+        for part in page.content.decode().split('href="')
+        if "invitations.csv" in part
+    )
+    assert link == f"/studies/{study.pk}/invitations.csv?status=sent&amp;segment={second.pk}"
+    rows = rows_of(body_of(client.get(link.replace("&amp;", "&"))))
+    assert [row[0] for row in rows[1:]] == ["sent_2"]
+    # And unfiltered, the link has no query and the download has every invitation
+    page = client.get(f"/studies/{study.pk}/")
+    assert f'href="/studies/{study.pk}/invitations.csv"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"status": "sent"}, ["sent_1", "sent_2"]),
+        ({"segment": "first"}, ["done_1", "sent_1"]),
+        ({"status": "sent", "segment": "first"}, ["sent_1"]),
+        ({"status": "completed", "segment": "second"}, []),
+        # Unknown filters mean "any", as on the study page.
+        ({"status": "bogus"}, ["done_1", "sent_1", "sent_2"]),
+        ({"segment": "99999999"}, ["done_1", "sent_1", "sent_2"]),
+        ({"segment": "²"}, ["done_1", "sent_1", "sent_2"]),
+        ({"status": "sent", "segment": "x"}, ["sent_1", "sent_2"]),
+    ],
+)
+def test_the_download_respects_the_study_pages_filters(
+    workspace, owner, study, two_segments, query, expected
+):
+    first, second = two_segments
+    ids = {"first": str(first.pk), "second": str(second.pk)}
+    query = {name: ids.get(value, value) for name, value in query.items()}
+    client = Client()
+    client.force_login(owner)
+    response = client.get(f"/studies/{study.pk}/invitations.csv", query)
+    assert response.status_code == 200
+    rows = rows_of(body_of(response))
+    assert rows[0] == list(exports.HEADER)
+    assert [row[0] for row in rows[1:]] == expected
+
+
+def test_a_segment_of_another_study_does_not_filter_the_download(workspace, owner, study):
+    # A segment the study does not target is no filter (the page ignores it too).
+    InvitationFactory(study=study, person=PersonFactory(workspace=workspace, user_id="u_1"))
+    elsewhere = SegmentFactory(workspace=workspace)
+    client = Client()
+    client.force_login(owner)
+    response = client.get(f"/studies/{study.pk}/invitations.csv", {"segment": elsewhere.pk})
+    assert [row[0] for row in rows_of(body_of(response))[1:]] == ["u_1"]
 
 
 def test_the_download_link_is_scoped_to_the_workspace(study):

@@ -22,6 +22,7 @@ from tests.factories import (
     WorkspaceFactory,
     make_api_key,
 )
+from tests.studies.test_question_types import INVALID
 
 DESIGN_BODY = {
     "title": "Why do pricing-page visitors stall?",
@@ -392,3 +393,20 @@ def test_another_workspace_cannot_act_on_the_study(api, segments):
     assert Study.objects.get().status == "live"
     assert Invitation.objects.count() == 4
     assert "u1" not in json.dumps(other.get("/api/v1/studies/").json())
+
+
+@pytest.mark.parametrize(("questions", "message"), INVALID)
+def test_every_question_rule_is_a_400_naming_the_path(api, segments, questions, message):
+    # Creating a study with the questions, and replacing a draft's questions with them.
+    response = create(api, segments, questions=questions)
+    assert response.status_code == 400
+    assert response.json()["error"] == message
+    assert message.split(": ", 1)[0] in response.json()["detail"]
+    assert not Study.objects.exists()
+
+    study = create(api, segments).json()
+    response = api.patch(f"/api/v1/studies/{study['id']}/", {"questions": questions}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == message
+    stored = Study.objects.get(pk=study["id"]).questions.order_by("position")
+    assert [q.key for q in stored] == [q["key"] for q in DESIGN_QUESTIONS]

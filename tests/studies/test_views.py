@@ -3,10 +3,14 @@ beside their inputs, reorder/duplicate/delete), launch checklist, lifecycle, stu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from studies import guides
 from studies.models import Invitation, QuestionRevision, Study, StudyStatus
@@ -151,6 +155,75 @@ def test_list_shows_studies_with_status(browser, workspace):
     assert "Pricing stall" in html
     assert "Elsewhere" not in html
     assert detail_url(study) in html
+
+
+def list_rows(html: str) -> list[list[str]]:
+    """The study list's cells, text only, one list per study."""
+    body = html.split('data-testid="study-list"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = []
+    for row in body.split("<tr>")[1:]:
+        cells = [cell.split("</td>")[0] for cell in row.split("<td")[1:]]
+        rows.append([" ".join(re.sub(r"<[^>]+>|^[^>]*>", " ", c).split()) for c in cells])
+    return rows
+
+
+def test_list_shows_mode_segments_and_progress_per_study(browser, workspace):
+    # Given a live continuous study at two segments with invitations in each state,
+    # and a draft nobody is invited to yet
+    first = SegmentFactory(workspace=workspace, name="Stalled")
+    second = SegmentFactory(workspace=workspace, name="Churned")
+    live = StudyFactory(
+        workspace=workspace,
+        title="Live one",
+        objective="",
+        status=StudyStatus.LIVE,
+        mode="continuous",
+    )
+    StudySegmentFactory(study=live, segment=first, position=0)
+    StudySegmentFactory(study=live, segment=second, position=1)
+    for segment, status in (
+        (first, "completed"),
+        (first, "opened"),
+        (second, "sent"),
+        (second, "completed"),
+        (first, "pending"),
+    ):
+        InvitationFactory(study=live, segment=segment, status=status)
+    # an open recorded by its time only, after which the invitation expired
+    InvitationFactory(study=live, segment=first, status="expired", opened_at=timezone.now())
+    StudyFactory(workspace=workspace, title="Draft one", objective="")
+    other = StudyFactory(title="Elsewhere", status=StudyStatus.LIVE)
+    InvitationFactory(study=other, status="completed")
+    # When the list is shown
+    rows = {row[0]: row[1:] for row in list_rows(browser.get(LIST).content.decode())}
+    # Then each study has its status, mode, segments and counts over all its segments
+    assert rows["Live one"][:2] == ["live", "Continuous"]
+    assert rows["Live one"][2] == "Stalled, Churned"
+    assert rows["Live one"][4:8] == ["6", "4", "2", "33%"]
+    assert rows["Draft one"][:2] == ["draft", "One-off"]
+    assert rows["Draft one"][4:8] == ["0", "0", "0", "—"]
+    assert len(rows) == 2
+
+
+def test_list_queries_do_not_grow_with_the_studies(browser, workspace):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get(LIST).status_code == 200
+        return len(captured)
+
+    def add_study() -> None:
+        segment = SegmentFactory(workspace=workspace)
+        study = StudyFactory(workspace=workspace, status=StudyStatus.LIVE)
+        StudySegmentFactory(study=study, segment=segment, position=0)
+        QuestionFactory(study=study)
+        InvitationFactory(study=study, segment=segment, status="completed")
+
+    add_study()
+    one = queries()
+    for _ in range(4):
+        add_study()
+    assert queries() == one
+    assert len(list_rows(browser.get(LIST).content.decode())) == 5
 
 
 def test_empty_list_offers_a_new_study_once_there_are_segments(browser, workspace):
@@ -766,6 +839,26 @@ def test_checklist_counts_who_will_be_invited_before_launch(browser, ready):
     assert "Excluded by recontact (60 days)</dt><dd>1<" in html
     assert "Links only" in html
     assert not Invitation.objects.filter(study=ready).exists()
+
+
+def test_checklist_sizes_each_segment_and_checks_quota_consent_and_channel(browser, ready):
+    # The segment's size, who is considered, excluded and over quota, per segment
+    ready.quota_per_segment, ready.channel = 2, "email"
+    ready.save()
+    html = browser.get(launch_url(ready)).content.decode()
+    table = html.split('data-testid="launch-checklist"')[1].split("</table>")[0]
+    row = table.split("<tbody>")[1]
+    cells = [cell.split("</td>")[0] for cell in row.split('<td class="num">')[1:]]
+    # size, members considered, opted out, recontact, over quota, will be invited
+    assert cells == ["5", "5", "1", "1", "1", "<strong>2</strong>"]
+    assert "Quota per segment</dt><dd>2<" in html
+    assert "Consent text</dt><dd>present<" in html
+    assert "Sending channel</dt><dd>Email, sent by Motive<" in html
+    # Without consent text the checklist says so before the button is pressed
+    ready.consent_text = ""
+    ready.save()
+    html = browser.get(launch_url(ready)).content.decode()
+    assert 'Consent text</dt><dd><span class="badge badge-attention">missing</span>' in html
 
 
 def test_checklist_of_a_continuous_study_shows_the_listening_cap(browser, ready):

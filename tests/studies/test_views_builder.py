@@ -138,3 +138,21 @@ def test_new_questions_are_valid_as_they_stand():
     specs = validate_questions(raw_questions(editors))
     assert [s.key for s in specs] == ["q1", "q2", "q3", "q4", "q5", "q6"]
     assert specs[0].probe_max_followups == 2
+
+
+@pytest.mark.parametrize(
+    ("qtype", "fields", "expected"),
+    [
+        ("single_choice", {"options": [" Pro ", "", "Free", "Pro"]}, ["Pro", "Free"]),
+        ("multiple_choice", {"options": ["", "  "]}, []),
+        ("scale", {"min": " 1", "max": "3 "}, ["1", "2", "3"]),
+        ("scale", {"min": "3", "max": "1"}, []),
+        ("scale", {"min": "0", "max": "101"}, []),
+        ("yes_no", {}, ["yes", "no"]),
+        ("open_ended", {}, []),
+    ],
+)
+def test_branching_values_are_those_the_question_can_take_once_saved(qtype, fields, expected):
+    # Options as the service saves them: trimmed, blank boxes left out, each once.
+    editor = QuestionEditor(key="q", type=qtype, **fields)
+    assert [value for value, _label in editor.value_choices()] == expected
