@@ -114,6 +114,7 @@ def analyze(
     for answer in texts:
         by_segment.setdefault(answer.segment, []).append(answer.text)
     distinctive = language.distinctive_terms(by_segment)
+    _attach_examples(distinctive, texts)
     progress(75, "Subgroups")
     sources = themes.texts_by_interview(texts)
     kept = {theme["label"] for theme in theme_results}
@@ -131,8 +132,30 @@ def analyze(
         "themes": theme_results,
         "distinctive_terms": distinctive,
         "subgroups": subgroups,
-        "summary": summary.compose_summary(segment_rows, question_results, theme_results, sources),
+        "summary": (summary.model_summary if use_model else summary.compose_summary)(
+            segment_rows, question_results, theme_results, sources
+        ),
     }
+
+
+def _attach_examples(
+    distinctive: Mapping[str, list[dict[str, Any]]], texts: Sequence[themes.OpenAnswer]
+) -> None:
+    """Give each distinctive term an example: a sentence of the segment that uses it
+    (a sentence is an exact substring of its answer, so the quote is verbatim)."""
+    by_segment: dict[str, list[themes.Sentence]] = {}
+    for sentence in themes.sentences(texts):
+        by_segment.setdefault(sentence.segment, []).append(sentence)
+    for sid, rows in distinctive.items():
+        wanted = {row["term"] for row in rows}
+        found: dict[str, dict[str, str]] = {}
+        for sentence in by_segment.get(sid, []):
+            for term in (set(language.terms(sentence.text)) & wanted) - found.keys():
+                found[term] = {"text": sentence.text, "interview": sentence.interview}
+            if len(found) == len(wanted):
+                break
+        for row in rows:
+            row["quote"] = found.get(row["term"])
 
 
 def _codings(

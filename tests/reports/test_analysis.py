@@ -98,3 +98,18 @@ def test_the_document_has_the_contracted_shape() -> None:
     for theme in document["themes"]:
         assert set(theme) >= {"label", "description", "kind", "by_segment", "test", "quotes"}
         assert set(theme["by_segment"]["a"]) >= {"n", "share", "ci"}
+
+
+def test_each_distinctive_term_has_a_verbatim_example_of_its_segment() -> None:
+    responses = synthetic.responses(3, 40)
+    texts = {r.interview: r.answers["why"] for r in responses}
+
+    document = analyze(synthetic.QUESTIONS, SEGMENTS, responses)
+
+    for sid, rows in document["distinctive_terms"].items():
+        assert rows
+        for row in rows:
+            quote = row["quote"]
+            assert quote["interview"].startswith(f"{sid}-")
+            assert quote["text"] in texts[quote["interview"]]
+            assert row["term"].split()[0] in quote["text"].lower()

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 
-from reports import coding
+import pytest
+
+from reports import coding, summary
 from reports.analysis import SegmentInfo, analyze, open_answers
 from reports.themes import OpenAnswer
 from tests.llm.fake_openai import FakeOpenAI, Reply
@@ -116,3 +118,54 @@ def test_a_failing_model_falls_back_to_the_offline_analyzer(llm_online: FakeOpen
     assert document["themes_by"] == "offline"
     assert document["themes"]
     assert llm_online.pending == 0
+
+
+SEGMENTS = [
+    {"id": "a", "name": "Price watchers", "completed": 12, "excluded": 1},
+    {"id": "b", "name": "Integrators", "completed": 11, "excluded": 0},
+]
+THEME = {
+    "label": "Price",
+    "test": {"significant": True, "leader": "a", "effect_size": 0.5, "sentence": "A says price."},
+    "quotes": {"a": [{"text": "The price is too high for us.", "interview": "11"}], "b": []},
+}
+SOURCES = {"11": ["The price is too high for us. We use it daily."]}
+
+
+def test_the_model_writes_the_summary_with_verified_citations(llm_online: FakeOpenAI) -> None:
+    reply = {
+        "text": "Price watchers balk at the price [1].",
+        "citations": [{"text": "The price is too high for us.", "interview": "11"}],
+    }
+    llm_online.script(Reply.json(reply))
+
+    result = summary.model_summary(SEGMENTS, [], [THEME], SOURCES)
+
+    assert result == {
+        "text": "Based on 23 completed interviews: 12 with Price watchers, 11 with Integrators; "
+        "1 more were excluded as low quality. Price watchers balk at the price [1].",
+        "citations": reply["citations"],
+    }
+    [request] = llm_online.received
+    assert "- A says price." in request.messages[-1]["content"]
+    assert '<untrusted label="quote">' in request.messages[-1]["content"]
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        {"text": "The price is outrageous.", "interview": "11"},  # a fake quote
+        {"text": "The price is too high for us.", "interview": "404"},  # a missing interview
+    ],
+)
+def test_a_summary_citing_what_nobody_said_is_replaced_by_the_offline_one(
+    llm_online: FakeOpenAI, citation: dict[str, str]
+) -> None:
+    llm_online.script(
+        Reply.json({"text": "Everyone hates the price [1].", "citations": [citation]})
+    )
+
+    result = summary.model_summary(SEGMENTS, [], [THEME], SOURCES)
+
+    assert result == summary.compose_summary(SEGMENTS, [], [THEME], SOURCES)
+    assert "Everyone hates" not in result["text"]

@@ -72,7 +72,15 @@ def test_post_generates_a_report_that_finds_the_planted_differences(
         ],
     )
     assert body["questions"] == direct["questions"]
-    assert body["distinctive_terms"] == direct["distinctive_terms"]
+
+    def terms(document: dict) -> dict:
+        # The example quotes name interviews by id, and those differ; the terms do not.
+        return {
+            sid: [(row["term"], row["z"], row["count"], row["quote"]["text"]) for row in rows]
+            for sid, rows in document["distinctive_terms"].items()
+        }
+
+    assert terms(body) == terms(direct)
     assert [(t["label"], t["by_segment"]) for t in body["themes"]] == [
         (t["label"], t["by_segment"]) for t in direct["themes"]
     ]

@@ -198,3 +198,25 @@ def test_regenerate_with_low_quality_interviews(
     assert (report.generation, report.include_flagged) == (2, True)
     assert report.document is not None
     assert [s["completed"] for s in report.document["segments"]] == [14, 14]
+
+
+def test_quotes_link_to_their_transcripts_except_on_the_shared_page(
+    client_in, workspace, django_capture_on_commit_callbacks
+) -> None:
+    study, segments = study_with_interviews(workspace, per_segment=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_in.post(reverse("reports:new"), {"study": study.pk, "segments": segments})
+    report = Report.objects.get()
+    assert report.document is not None
+    quote = report.document["summary"]["citations"][0]
+    link = reverse("interviews:detail", args=[study.pk, int(quote["interview"])])
+
+    html = client_in.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    client_in.post(reverse("reports:share", args=[report.pk]), {"action": "share"})
+    report.refresh_from_db()
+    shared = Client().get(reverse("reports:shared", args=[report.share_token])).content.decode()
+
+    assert f'<a href="{link}">interview {quote["interview"]}</a>' in html
+    assert client_in.get(link).status_code == 200
+    assert "/interviews/" not in shared
+    assert f"interview {quote['interview']}" in shared
