@@ -13,14 +13,15 @@ so every person has a token.
 
 Measured, in order, with the server idle before each phase:
 
+  (t1) the trivial endpoint: GET /api/v1/workspace/ (API key, one small JSON object),
+       7 x BENCH_RESPONDENTS requests (as many as the respondents send answers) from as
+       many concurrent clients as there are respondents;
   (o)  every respondent (one thread each, spread over CLIENT_PROCS processes) opens its
        interview (GET); CPU per open is printed;
   (i)  then, once all have opened and the server is idle, all of them at once answer step
        after step until the thank-you; half of them answer the open questions vaguely, so
        the offline moderator asks a follow-up;
-  (t1) the trivial endpoint: GET /api/v1/workspace/ (API key, one small JSON object),
-       as many requests as (i) sent answers, from as many concurrent clients;
-  (t2) the trivial endpoint again (the machine drifts; both are printed, the mean counts).
+  (t2) the trivial endpoint again (the machine drifts; the mean of t1 and t2 counts).
 
 For each phase: turns/s, p50/p95 latency, and CPU per turn of the gunicorn processes (from
 /proc) and of PostgreSQL's backends. A turn is one answer POST in (i), one request in (t).
@@ -561,6 +562,14 @@ def main() -> int:
         print(f"  commit {commit()}", flush=True)
         in_processes(trivial_share, [(port, info["api_key"], 4, 40)] * 2)
 
+        # The trivial endpoint before and after the interviews, as many requests as
+        # answers (six questions and, for half the respondents, one follow-up on each of
+        # the two open questions): the machine drifts, so the two bracket the interviews.
+        requests = RESPONDENTS * 7
+        trivial = []
+        seconds, (lat, cpu) = trivial_phase(port, info["api_key"], requests, meter)
+        trivial.append(report("(t1) GET /api/v1/workspace/", requests, lat, seconds, cpu))
+
         seconds, (done, cpu) = interview_phase(port, measured, meter)
         latencies = [lat for r in done for lat in r["latencies"]]
         turns = len(latencies)
@@ -571,10 +580,8 @@ def main() -> int:
         )
         answer_web = report("(i) answer turns", turns, latencies, seconds, cpu)
 
-        trivial = []
-        for label in ("(t1)", "(t2)"):
-            seconds, (lat, cpu) = trivial_phase(port, info["api_key"], turns, meter)
-            trivial.append(report(f"{label} GET /api/v1/workspace/", turns, lat, seconds, cpu))
+        seconds, (lat, cpu) = trivial_phase(port, info["api_key"], requests, meter)
+        trivial.append(report("(t2) GET /api/v1/workspace/", requests, lat, seconds, cpu))
 
         sent = {(token, step): value for r in done for token, step, value in r["sent"]}
         stored = answers_in_database(measured)

@@ -22,6 +22,14 @@ a new database `<name>_bench_fresh`, FRESH_PEOPLE (25000) people, FRESH_PURCHASE
 `Order Completed` over a year and as many other events, loaded in bulk and computed at
 once (a rule, an RFM and a 4-cluster segment, each once) with no VACUUM or ANALYZE and
 autovacuum off on the tables, as right after a CSV import into a new database.
+
+`python benchmarks/segments.py preview` runs only the preview-versus-compute phase
+(issue 15): PREVIEW_PEOPLE (100000) people and PREVIEW_EVENTS (2000000) events in
+`<name>_bench_preview`, after VACUUM ANALYZE; for each of two rules (ISSUE_RULE and
+"3+ Pricing Page Viewed in 7 days") the median preview, the median recompute of a
+saved segment, and DuckDB answering the same count over the same rows, copied out of
+PostgreSQL in the same run (the `bench` extra installs duckdb); then EXPLAIN ANALYZE
+of the preview's statement. Target: preview <= compute, each at most 10x DuckDB.
 """
 
 from __future__ import annotations
@@ -44,13 +52,18 @@ PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "5000000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 FRESH = "fresh" in sys.argv[1:]
+PREVIEW_PHASE = "preview" in sys.argv[1:]
+PREVIEW_PEOPLE = int(os.environ.get("BENCH_PREVIEW_PEOPLE", "100000"))
+PREVIEW_EVENTS = int(os.environ.get("BENCH_PREVIEW_EVENTS", "2000000"))
 FRESH_PEOPLE = int(os.environ.get("BENCH_FRESH_PEOPLE", "25000"))
 FRESH_PURCHASES = int(os.environ.get("BENCH_FRESH_PURCHASES", "70000"))
 AS_OF = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motive")
 parts = urlsplit(BASE_URL)
-DB_NAME = parts.path.lstrip("/") + ("_bench_fresh" if FRESH else "_bench_segments")
+DB_NAME = parts.path.lstrip("/") + (
+    "_bench_fresh" if FRESH else "_bench_preview" if PREVIEW_PHASE else "_bench_segments"
+)
 os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + DB_NAME))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ["DEBUG"] = "0"
@@ -81,6 +94,42 @@ THIRTY_DAY_TWO_CONDITIONS = {
         {"event": "Logged In", "value": {"gte": 5}, "within_days": 30},
         {"event": "Report Exported", "within_days": 30},
     ]
+}
+# Issue 15's rule: 5+ Logged In in 30 days, no Teammate Invited in 30 days, and Order
+# Completed amounts summing to 100+ in 90 days.
+ISSUE_RULE = {
+    "all": [
+        {"event": "Logged In", "value": {"gte": 5}, "within_days": 30},
+        {"not": {"event": "Teammate Invited", "within_days": 30}},
+        {
+            "event": "Order Completed",
+            "agg": "sum",
+            "property": "amount",
+            "value": {"gte": 100},
+            "within_days": 90,
+        },
+    ]
+}
+# The same questions for DuckDB, over events(person_id, name, ts, amount) and people(id).
+DUCKDB_QUERIES = {
+    "issue": """
+WITH logged AS (SELECT person_id FROM events WHERE name = 'Logged In'
+                  AND ts >= $as_of - INTERVAL 30 DAY AND ts <= $as_of
+                GROUP BY person_id HAVING count(*) >= 5),
+     invited AS (SELECT DISTINCT person_id FROM events WHERE name = 'Teammate Invited'
+                   AND ts >= $as_of - INTERVAL 30 DAY AND ts <= $as_of),
+     spent AS (SELECT person_id FROM events WHERE name = 'Order Completed'
+                 AND ts >= $as_of - INTERVAL 90 DAY AND ts <= $as_of
+               GROUP BY person_id HAVING coalesce(sum(amount), 0) >= 100)
+SELECT count(*) FROM people p
+WHERE p.id IN (SELECT person_id FROM logged) AND p.id IN (SELECT person_id FROM spent)
+  AND p.id NOT IN (SELECT person_id FROM invited)
+""",
+    "pricing": """
+SELECT count(*) FROM (SELECT person_id FROM events WHERE name = 'Pricing Page Viewed'
+                        AND ts >= $as_of - INTERVAL 7 DAY AND ts <= $as_of
+                      GROUP BY person_id HAVING count(*) >= 3) q
+""",
 }
 RFM = {"event": "Order Completed", "monetary_property": "amount", "window_days": 365}
 CLUSTER = {
@@ -322,6 +371,108 @@ def fresh_run() -> list[str]:
     return lines
 
 
+def duckdb_tables(workspace: Any) -> Any:
+    """The workspace's people and events copied out of PostgreSQL into an in-memory DuckDB."""
+    import tempfile
+
+    import duckdb
+    from django.db import connection
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-duckdb-"))
+    exports = {
+        "people": f"SELECT id FROM segments_person WHERE workspace_id = {workspace.pk}",
+        "events": "SELECT person_id, name, timestamp AS ts, "
+        "CASE WHEN jsonb_typeof(properties -> 'amount') = 'number' "
+        "THEN (properties ->> 'amount')::float8 END AS amount "
+        f"FROM segments_event WHERE workspace_id = {workspace.pk}",
+    }
+    connection.ensure_connection()
+    raw = connection.connection
+    for table, query in exports.items():
+        copy_out = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
+        with (
+            raw.cursor() as cursor,
+            open(folder / f"{table}.csv", "wb") as out,
+            cursor.copy(copy_out) as copy,
+        ):
+            for block in copy:
+                out.write(block)
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    for table in exports:
+        db.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{folder}/{table}.csv')")
+    return db
+
+
+def preview_phase() -> list[str]:
+    """Preview and compute of two rules against DuckDB over the same rows, and the plan."""
+    from django.db import connection
+
+    from segments import services
+    from segments.models import Segment
+    from segments.rules import compile_rule, preview
+    from segments.rules.evaluation import preview_statement
+
+    workspace = generate("bench-preview", PREVIEW_PEOPLE, PREVIEW_EVENTS)
+    started = time.perf_counter()
+    duck = duckdb_tables(workspace)
+    copied = time.perf_counter() - started
+    lines = [
+        f"#### preview vs compute: {PREVIEW_PEOPLE:,} people, {PREVIEW_EVENTS:,} events "
+        f"(after VACUUM ANALYZE; DuckDB copy {copied:.1f} s, not timed below)",
+        "",
+        "| rule | preview | compute (recompute) | DuckDB | size | preview/compute "
+        "| compute/DuckDB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    plans = []
+    for key, definition in (("issue", ISSUE_RULE), ("pricing", PREVIEW)):
+        segment = Segment.objects.create(
+            workspace=workspace, name=key, kind="rule", definition=definition
+        )
+        services.segment_compute(segment=segment, as_of=AS_OF)  # enter everyone first
+        shown = timed(lambda d=definition: preview(d, workspace=workspace, as_of=AS_OF))
+        computed = timed(lambda s=segment: services.segment_compute(segment=s, as_of=AS_OF))
+        query = DUCKDB_QUERIES[key]
+        ducked = timed(lambda q=query: duck.execute(q, {"as_of": AS_OF}).fetchone()[0])
+        size = shown[1]["size"]
+        assert size == ducked[1] == computed[1].size, (key, size, ducked[1], computed[1].size)
+        lines.append(
+            f"| {key} | {shown[0] * 1000:,.0f} ms | {computed[0] * 1000:,.0f} ms "
+            f"| {ducked[0] * 1000:,.0f} ms | {size:,} | {shown[0] / computed[0]:.2f} "
+            f"| {computed[0] / ducked[0]:.1f} |"
+        )
+        print(lines[-1], flush=True)
+        compiled = compile_rule(definition, workspace=workspace, as_of=AS_OF)
+        old = [
+            ("count (before)", f"SELECT COUNT(*) FROM ({compiled.sql}) rule_ids", compiled.params),
+            ("sample (before)", OLD_SAMPLE.format(rule=compiled.sql), (*compiled.params, 20)),
+        ]
+        statement, params = preview_statement(compiled, 20)
+
+        def run_old(statements: list[tuple[str, str, Any]] = old) -> None:
+            with connection.cursor() as cursor:
+                for _label, text, values in statements:
+                    cursor.execute(text, values)
+                    cursor.fetchall()
+
+        before = timed(run_old)
+        lines.append(f"| {key}, preview before (count, then sample) | {before[0] * 1000:,.0f} ms |")
+        print(lines[-1], flush=True)
+        with connection.cursor() as cursor:
+            for label, text, values in [*old, ("preview (one statement)", statement, params)]:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS OFF) {text}", values)
+                plans += ["", f"{key}: {label}", *(row[0] for row in cursor.fetchall())]
+    return [*lines, "", "```", *plans, "```"]
+
+
+# The preview's sample as it was asked before issue 15 (for the before/after timing).
+OLD_SAMPLE = (
+    "SELECT sp.user_id FROM segments_person sp WHERE sp.id IN ({rule})"
+    " AND sp.user_id IS NOT NULL ORDER BY sp.id LIMIT %s"
+)
+
+
 def report(scale: str, people: int, events: int, r: dict[str, Any]) -> list[str]:
     ratio = r["rule_motive"][0] / r["rule_hand"][0]
     rows = [
@@ -368,6 +519,15 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if PREVIEW_PHASE:
+        out = [
+            f"### Segment previews — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{platform.node() or 'this machine'}, {os.cpu_count()} cores",
+            "",
+            *preview_phase(),
+        ]
+        print("\n".join(out))
+        return 0
     if FRESH:
         out = [
             f"### Segments on fresh data — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "

@@ -36,12 +36,12 @@ def _count(scope: str, ident: str, limit: int, now: float) -> Limited | None:
     window = int(now // WINDOW_SECONDS)
     digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     key = f"motive:interview-rate:{scope}:{digest}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+    # The window's counter usually exists: count first, create it only when missing
+    # (each cache call is a round trip to Redis on every respondent request).
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr: a fresh window
-        cache.add(key, 1, timeout=WINDOW_SECONDS + 5)
-        count = 1
+    except ValueError:  # the window's first request (or another one created it just now)
+        count = 1 if cache.add(key, 1, timeout=WINDOW_SECONDS + 5) else cache.incr(key)
     if count <= limit:
         return None
     left = (window + 1) * WINDOW_SECONDS - now

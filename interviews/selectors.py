@@ -33,8 +33,32 @@ def interview_by_token(*, token: str) -> Interview | None:
     """The interview behind a link, with its invitation and study, in one query."""
     if not study_selectors.TOKEN_PATTERN.fullmatch(token):
         return None
-    rows = Interview.objects.select_related("invitation", "study").filter(invitation__token=token)
-    return next(iter(rows.order_by()[:1]), None)
+    rows = (
+        Interview.objects.select_related("invitation", "study")
+        .only(*(f.name for f in Interview._meta.concrete_fields), *RESPONDENT_FIELDS)
+        .filter(invitation__token=token)
+        .order_by()
+    )
+    return next(iter(rows[:1]), None)
+
+
+# What the respondent's requests read of the invitation and the study: every answer turn
+# starts with this row, so it is kept narrow (any other field is a query of its own).
+RESPONDENT_FIELDS = (
+    "invitation__id",
+    "invitation__status",
+    "invitation__expires_at",
+    "study__id",
+    "study__workspace_id",
+    "study__key",
+    "study__title",
+    "study__objective",
+    "study__language",
+    "study__moderator_tone",
+    "study__status",
+    "study__consent_text",
+    "study__incentive_text",
+)
 
 
 def interview_status_for_update(*, interview_id: int) -> str | None:
@@ -165,26 +189,6 @@ def answer_of(step: Step) -> Answer | None:
         return step.answer
     except Answer.DoesNotExist:
         return None
-
-
-def turns(steps: Sequence[Step]) -> list[flow.Turn]:
-    """Steps as the storage-free course of the interview (interviews.flow)."""
-    result = []
-    for step in steps:
-        answer = answer_of(step)
-        result.append(
-            flow.Turn(
-                kind=step.kind,
-                question_key=step.question_key,
-                followup_index=step.followup_index,
-                text=step.text,
-                answered=answer is not None,
-                skipped=step.status == StepStatus.SKIPPED,
-                value=answer.value if answer is not None else None,
-                answer_text=answer.text if answer is not None else "",
-            )
-        )
-    return result
 
 
 def current_step(*, interview: Interview) -> Step | None:

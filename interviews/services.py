@@ -1,15 +1,18 @@
 """Writes of the interviews app: opening a link, recording an answer, moving on, review.
 
-The rule that shapes `answer`: the respondent's answer is committed in its own
-transaction before anything slow or fallible (the moderator, which may call a
-model for seconds); the next step is written in a second transaction. If the
-process dies in between, the next open of the link moves on without a follow-up
-(`interview_open` → `_advance(probe=False)`): a follow-up that could not be
-generated is skipped, never retried forever, and no answer is lost.
+The rule that shapes `answer`: the respondent's answer is committed before anything
+slow or fallible (the moderator, which may call a model for seconds), under the
+step's row lock; then the moderator is asked outside any transaction; then the next
+step is written in a second transaction under the interview's row lock. When the
+moderator cannot be asked about the answer at all, answer and next step are one
+transaction (nothing slow runs between them). If the process dies between the two,
+the next open of the link moves on without a follow-up (`interview_open` →
+`_advance(probe_after=None)`): a follow-up that could not be generated is skipped,
+never retried forever, and no answer is lost.
 
-Concurrency: both transactions lock the interview row, so two answers to one step
-are serialised (the second sees the step answered: 409); the unique step of an
-`Answer` is the backstop the database keeps whatever the code does.
+Concurrency: two answers to one step are serialised by the step's lock (the second
+sees it answered: 409); the unique step of an `Answer` is the backstop the database
+keeps whatever the code does. Completion queues the trait write-back on commit.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from interviews import flow, moderator, quality, selectors
+from interviews import flow, moderator, quality, selectors, tasks
 from interviews.models import (
     Answer,
     Inclusion,
@@ -34,15 +37,11 @@ from interviews.models import (
     StepStatus,
 )
 from interviews.state import InterviewState, interview_state
-from people.ingestion import ingest_items
-from people.models import PersonAlias
 from studies.models import Invitation, InvitationStatus, Question, Study, StudyStatus
 from studies.question_types import AnswerError, QuestionSpec, QuestionType, validate_answer
 from workspaces.services import ServiceError
 
 logger = logging.getLogger(__name__)
-
-TRAIT_PREFIX = "motive"
 
 
 class InterviewError(ServiceError):
@@ -180,12 +179,15 @@ def answer(*, token: str, step_id: int, value: Any, now: datetime | None = None)
     interview = _interview_for(token, now)
     if interview.is_completed:
         raise InterviewConflict("This interview is complete; thank you.", code="completed")
-    recorded = _record(interview, step_id, value, now)
-    moved = _advance(interview, probe_after=recorded)
-    if moved is not None:
-        return moved
-    interview.refresh_from_db()  # another request moved on first: read what it wrote
-    return interview_state(interview)
+    recorded, moved = _record(interview, step_id, value, now)
+    if moved is None:
+        moved = _advance(interview, probe_after=recorded)
+    if moved is None:
+        interview.refresh_from_db()  # another request moved on first: read what it wrote
+        return interview_state(interview)
+    if moved.step is None:
+        _write_traits_after_completion(interview)
+    return moved
 
 
 def followup_spec(spec: QuestionSpec) -> QuestionSpec:
@@ -203,9 +205,14 @@ def validate_step_answer(*, kind: str, spec: QuestionSpec, value: Any) -> Any:
         raise InvalidAnswer(exc.message, field="value") from None
 
 
-def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Recorded:
+def _record(
+    interview: Interview, step_id: int, value: Any, now: datetime
+) -> tuple[Recorded, InterviewState | None]:
     """Commit the answer to a step that is being asked, under the step's row lock (of two
-    concurrent answers the second finds it answered; the unique step is the backstop)."""
+    concurrent answers the second finds it answered; the unique step is the backstop).
+
+    When the moderator cannot be asked about this answer (nothing slow or fallible
+    follows), the next step is written in the same transaction and returned as well."""
     with transaction.atomic():
         step = selectors.step_for_update(interview=interview, step_id=step_id)
         if step is None:
@@ -236,8 +243,21 @@ def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Re
             # Answering through the API implies consent (DESIGN.md).
             Interview.objects.filter(pk=interview.pk).update(consented_at=now)
             interview.consented_at = now
-    step.status = StepStatus.ANSWERED
-    return Recorded(step=step, value=stored)
+        step.status = StepStatus.ANSWERED
+        recorded = Recorded(step=step, value=stored)
+        if _may_want_moderator(interview, spec):
+            return recorded, None
+        # The step's lock keeps a concurrent answer out, and until this commits other
+        # requests see the step still asked, so nothing else moves the interview on.
+        return recorded, _move_on(interview, selectors.step_rows(interview_id=interview.pk))
+
+
+def _may_want_moderator(interview: Interview, spec: QuestionSpec) -> bool:
+    """Whether the moderator may be asked about answers to this question at all."""
+    probe_structured = bool(getattr(interview.study, "probe_structured", False))
+    if spec.probe_max_followups <= 0:
+        return False
+    return spec.type == QuestionType.OPEN_ENDED or probe_structured
 
 
 # --- moving on ---------------------------------------------------------------------
@@ -246,11 +266,6 @@ def _record(interview: Interview, step_id: int, value: Any, now: datetime) -> Re
 def _probe(interview: Interview, recorded: Recorded) -> moderator.ProbeDecision | None:
     """Ask the moderator about this answer, if the rules allow; never raises."""
     step, spec = recorded.step, recorded.step.question.as_spec()
-    structured_ok = bool(getattr(interview.study, "probe_structured", False))
-    if spec.probe_max_followups <= 0 or (
-        spec.type != QuestionType.OPEN_ENDED and not structured_ok
-    ):
-        return None  # no moderator for this question: no need to read the conversation
     turns = selectors.turns_of(selectors.step_rows(interview_id=interview.pk))
     latest = flow.exchanges_of(step.question_key, turns)
     if not latest or latest[-1].followup_index != step.followup_index:
@@ -287,8 +302,8 @@ def ask_moderator(
 
 
 def _advance(interview: Interview, *, probe_after: Recorded | None) -> InterviewState | None:
-    """After an answer (None: no moderator, as after a crash), write the next step: a
-    follow-up, or the next question (skipping what branching hides), or completion.
+    """After an answer already committed (None: none, as after a crash), ask the moderator
+    outside any transaction, then write the next step under the interview's lock.
     Returns what the respondent sees next, or None when another request moved on first."""
     decision = _probe(interview, probe_after) if probe_after is not None else None
     with transaction.atomic():
@@ -298,25 +313,30 @@ def _advance(interview: Interview, *, probe_after: Recorded | None) -> Interview
             return None
         if probe_after is not None and (not rows or rows[-1].pk != probe_after.step.pk):
             return None
-        questions = selectors.questions_of(study=interview.study)
-        now = timezone.now()
-        skipped: list[str] = []
-        if (
-            probe_after is not None
-            and decision is not None
-            and decision.probe
-            and decision.followup.strip()
-        ):
-            current: Step | None = _ask_followup(interview, probe_after.step, decision, now)
-        else:
-            current, skipped = _ask_next_question(interview, questions, rows, now)
-            if current is None:
-                _complete(interview, rows, now)
-    if current is None:
-        try:
-            traits_write(interview=interview)
-        except Exception:  # the completion is committed; the respondent is not told of this
-            logger.exception("interview %s: writing traits failed", interview.pk)
+        if probe_after is not None and decision is not None and decision.probe:
+            return _move_on(interview, rows, followup=(probe_after.step, decision))
+        moved = _move_on(interview, rows)
+    if moved.step is None and probe_after is None:
+        _write_traits_after_completion(interview)
+    return moved
+
+
+def _move_on(
+    interview: Interview,
+    rows: list[selectors.StepRow],
+    followup: tuple[Step, moderator.ProbeDecision] | None = None,
+) -> InterviewState:
+    """Inside the caller's transaction: the follow-up, or the next question (recording the
+    ones branching skips), or completion; what the respondent sees next."""
+    questions = selectors.questions_of(study=interview.study)
+    now = timezone.now()
+    skipped: list[str] = []
+    if followup is not None and followup[1].followup.strip():
+        current: Step | None = _ask_followup(interview, followup[0], followup[1], now)
+    else:
+        current, skipped = _ask_next_question(interview, questions, rows, now)
+        if current is None:
+            _complete(interview, rows, now)
     done = {r.question_key for r in rows if r.kind == StepKind.QUESTION} | set(skipped)
     return InterviewState(
         interview=interview,
@@ -325,6 +345,13 @@ def _advance(interview: Interview, *, probe_after: Recorded | None) -> Interview
         total=len(questions),
         step=current,
     )
+
+
+def _write_traits_after_completion(interview: Interview) -> None:
+    """Queue writing the structured answers to the person (interviews.traits), once the
+    completion is committed: the respondent does not wait for it, and it is retried."""
+    interview_id = interview.pk
+    transaction.on_commit(lambda: tasks.write_traits.delay(interview_id=interview_id))
 
 
 def _ask_followup(
@@ -417,65 +444,6 @@ def _complete(interview: Interview, rows: list[selectors.StepRow], now: datetime
         Invitation.objects.filter(pk=interview.invitation_id).update(
             status=InvitationStatus.COMPLETED, completed_at=now
         )
-
-
-# --- what interviews teach segmentation ----------------------------------------------
-
-
-def trait_key(study_key: str, question_key: str) -> str:
-    """`motive.<study key>.<question key>`: the study's own `key` (unique per workspace)."""
-    return f"{TRAIT_PREFIX}.{study_key}.{question_key}"
-
-
-def trait_value(value: Any) -> Any:
-    """Structured answers as traits; a single choice's own words are its text."""
-    if isinstance(value, dict) and "other" in value:
-        return value["other"]
-    return value
-
-
-def traits_of(*, interview: Interview) -> dict[str, Any]:
-    """The structured answers of an interview as namespaced traits (open text is not one)."""
-    traits: dict[str, Any] = {}
-    for step in selectors.steps_with_answers(interview=interview):
-        if step.kind != StepKind.QUESTION or step.status != StepStatus.ANSWERED:
-            continue
-        if step.question.type == QuestionType.OPEN_ENDED or step.answer.value is None:
-            continue
-        traits[trait_key(interview.study.key, step.question_key)] = trait_value(step.answer.value)
-    return traits
-
-
-def traits_write(*, interview: Interview) -> bool:
-    """Write the structured answers to the person through the people app's identify path.
-
-    One identify call with the messageId `motive-interview-<id>`, so writing again stores
-    nothing twice. A person known only by anonymous ids is identified by one of them; a
-    person erased meanwhile gets nothing. Returns whether the write was accepted.
-    """
-    traits = traits_of(interview=interview)
-    if not traits or interview.person_id is None or interview.completed_at is None:
-        return False
-    person = interview.person
-    assert person is not None
-    item: dict[str, Any] = {
-        "type": "identify",
-        "traits": traits,
-        "timestamp": interview.completed_at.isoformat(),
-        "messageId": f"motive-interview-{interview.pk}",
-    }
-    if person.user_id:
-        item["userId"] = person.user_id
-    else:
-        alias = PersonAlias.objects.filter(person=person).order_by("pk").first()
-        if alias is None:
-            logger.warning("interview %s: person %s has no id to write to", interview.pk, person.pk)
-            return False
-        item["anonymousId"] = alias.anonymous_id
-    result = ingest_items(workspace=interview.study.workspace, items=[item])
-    for index, error in result.rejected:
-        logger.warning("interview %s: traits refused (%s): %s", interview.pk, index, error)
-    return bool(result.accepted or result.duplicates)
 
 
 # --- the researcher's review and erasure ------------------------------------------------

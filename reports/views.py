@@ -17,6 +17,7 @@ from reports.models import Report
 from studies import selectors as study_selectors
 from workspaces.services import ServiceError
 from workspaces.spreadsheets import streaming_csv_response
+from workspaces.untrusted import parse_id
 from workspaces.web import WorkspaceRequest, member_required
 
 
@@ -100,22 +101,19 @@ def report_export_csv(request: WorkspaceRequest, report_id: int) -> HttpResponse
     )
 
 
-def _is_id(value: str) -> bool:
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    return value.isascii() and value.isdigit() and len(value) <= 18
-
-
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if _is_id(value)]
+    return [pk for value in values if (pk := parse_id(value)) is not None]
 
 
 @member_required(write=True)
 def report_new(request: WorkspaceRequest) -> HttpResponseBase:
     """Choose a study, then which of its segments to compare; POST starts the report."""
     studies = study_selectors.study_list(workspace=request.workspace).order_by("-created_at")
-    raw = request.POST.get("study") or request.GET.get("study") or ""
+    study_id = parse_id(request.POST.get("study") or request.GET.get("study"))
     study = (
-        study_selectors.study_get(workspace=request.workspace, pk=int(raw)) if _is_id(raw) else None
+        study_selectors.study_get(workspace=request.workspace, pk=study_id)
+        if study_id is not None
+        else None
     )
     error = ""
     if request.method == "POST" and study is not None:

@@ -13,6 +13,8 @@ from typing import Any, Final
 
 from django.utils import timezone
 
+from segments import selectors as segment_selectors
+from segments import services as segment_services
 from segments.models import Segment
 from studies import services
 from studies.models import Study
@@ -104,6 +106,84 @@ LISTENING: Final[dict[str, Any]] = {
         },
     ],
 }
+
+
+# The loop closed: answers become traits (motive.<study>.<question>), segments are cut on
+# them, and a follow-up study compares the two sides.
+ANSWER_TRAIT: Final = f"motive.{COMPARISON['key']}.team"
+ANSWER_SEGMENTS: Final = {
+    "Said yes: would bring the team": True,
+    "Said no: would not bring the team": False,
+}
+FOLLOWUP: Final[dict[str, Any]] = {
+    "key": "team-followup",
+    "title": "What would it take to bring your team onto a paid plan?",
+    "objective": "Cut by one answer: compare who would bring their team with who would not.",
+    "quota_per_segment": 200,
+    "recontact_days": 0,
+    "channel": "link",
+    "questions": [
+        {
+            "key": "what_it_takes",
+            "type": "open_ended",
+            "prompt": "What would it take for your whole team to use Acme Analytics?",
+            "probe": PROBE,
+        },
+        {
+            "key": "price_fit",
+            "type": "scale",
+            "prompt": "How fair is the price for what you get?",
+            "min": 1,
+            "max": 5,
+            "min_label": "Not fair at all",
+            "max_label": "Very fair",
+        },
+        {
+            "key": "first_step",
+            "type": "single_choice",
+            "prompt": "Which would help most first?",
+            "options": [
+                "A cheaper small-team plan",
+                "A longer trial",
+                "Faster queries",
+                "Permissions per team",
+            ],
+        },
+    ],
+}
+FOLLOWUP_LAUNCHED_HOURS_AGO: Final = 20
+
+
+def create_followup_study(*, workspace: Workspace, now: datetime | None = None) -> Study | None:
+    """Once the comparison study has answers both ways: segments on one answer's trait and a
+    follow-up study at them, launched. None if it exists or an answer has nobody yet."""
+    if Study.objects.filter(workspace=workspace, key=FOLLOWUP["key"]).exists():
+        return None
+    now = now or timezone.now()
+    definitions = {
+        name: {"trait": ANSWER_TRAIT, "op": "eq", "value": value}
+        for name, value in ANSWER_SEGMENTS.items()
+    }
+    for definition in definitions.values():
+        preview = segment_selectors.segment_preview(
+            workspace=workspace, kind="rule", definition=definition, as_of=now, sample=0
+        )
+        if not preview["size"]:
+            return None
+    segment_ids = []
+    for name, definition in definitions.items():
+        segment = segment_services.segment_create(
+            workspace=workspace,
+            name=name,
+            kind="rule",
+            definition=definition,
+            playbook="Follow up: what would it take to bring the whole team?",
+        )
+        segment_services.segment_compute(segment=segment, as_of=now)
+        segment_ids.append(segment.pk)
+    study = services.study_create(workspace=workspace, segments=segment_ids, **FOLLOWUP)
+    launched = now - timedelta(hours=FOLLOWUP_LAUNCHED_HOURS_AGO)
+    return services.study_launch(study=study, now=launched).study
 
 
 def create_demo_studies(*, workspace: Workspace, now: datetime | None = None) -> list[Study]:

@@ -23,7 +23,7 @@ from workspaces.forms import (
     NewWorkspaceForm,
     WorkspaceForm,
 )
-from workspaces.models import ApiKey, MemberInvite
+from workspaces.models import ApiKey, MemberInvite, Role
 from workspaces.untrusted import parse_id
 from workspaces.web import WorkspaceRequest, member_required, post_only
 
@@ -126,6 +126,9 @@ def api_key_revoke(request: WorkspaceRequest, key_id: int) -> HttpResponse:
         services.api_key_revoke(key=key)
         messages.success(request, f"Key {key.prefix}… revoked. Requests using it now get 401.")
         return redirect("settings")
+    if request.membership.role != Role.OWNER:
+        # The decorator guards the POST; the question is not worth asking a non-owner.
+        return render(request, "workspaces/forbidden.html", {"needed": "owner"}, status=403)
     if not key.is_active:
         messages.info(request, f"Key {key.prefix}… is already revoked.")
         return redirect("settings")

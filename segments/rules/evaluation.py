@@ -11,7 +11,7 @@ from django.db.models.expressions import RawSQL
 
 from people.models import Person
 from segments.planner_stats import analyze_if_stale
-from segments.rules.compiler import PERSON, compile_rule
+from segments.rules.compiler import PERSON, CompiledQuery, compile_rule
 from workspaces.models import Workspace
 
 
@@ -46,16 +46,36 @@ def preview(
     using: str = "default",
 ) -> dict[str, Any]:
     """`{"size": N, "sample": [user ids]}` without saving anything; the sample is the
-    first identified members by id, so it is stable between previews."""
+    first identified members by id, so it is stable between previews.
+
+    One statement that evaluates the rule once, as a compute does, then counts it and
+    looks its first members up by primary key. (Asked as a count and then `person.id IN
+    (rule) ORDER BY id LIMIT n`, the rule ran twice.)"""
     analyze_if_stale(using=using)
     query = compile_rule(definition, workspace=workspace, as_of=as_of, using=using)
+    statement, params = preview_statement(query, sample, vendor=connections[using].vendor)
     with connections[using].cursor() as cursor:
-        count = f"SELECT COUNT(*) FROM ({query.sql}) rule_ids"  # noqa: S608  (compiled SQL)
-        cursor.execute(count, query.params)
-        (size,) = cursor.fetchone()
-        cursor.execute(
-            f"SELECT sp.user_id FROM {PERSON} sp WHERE sp.id IN ({query.sql})"  # noqa: S608
-            " AND sp.user_id IS NOT NULL ORDER BY sp.id LIMIT %s",
-            (*query.params, sample),
-        )
-        return {"size": size, "sample": [row[0] for row in cursor.fetchall()]}
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    size = next(count for user_id, count in rows if user_id is None)
+    members = sorted((person_id, user_id) for user_id, person_id in rows if user_id is not None)
+    return {"size": size, "sample": [user_id for _, user_id in members]}
+
+
+def preview_statement(
+    query: CompiledQuery, sample: int, *, vendor: str = "postgresql"
+) -> tuple[str, tuple[Any, ...]]:
+    """The preview's one statement: rows (NULL, size), then (user_id, id) of the sample.
+
+    The sample looks the rule's people up by primary key (`id = ANY(ARRAY(...))` on
+    PostgreSQL): the planner cannot size the rule, and a join let it walk every person
+    in id order, rescanning the rule for each."""
+    members = "ANY(ARRAY(SELECT person_id FROM rule_ids))" if vendor == "postgresql" else ""
+    lookup = f"sp.id = {members}" if members else "sp.id IN (SELECT person_id FROM rule_ids)"
+    statement = (
+        f"WITH rule_ids AS ({query.sql}) "  # noqa: S608  (compiled SQL)
+        "SELECT NULL, COUNT(*) FROM rule_ids UNION ALL "
+        f"SELECT * FROM (SELECT sp.user_id, sp.id FROM {PERSON} sp WHERE {lookup} "
+        "AND sp.user_id IS NOT NULL ORDER BY sp.id LIMIT %s) first_members"
+    )
+    return statement, (*query.params, sample)

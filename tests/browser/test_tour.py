@@ -6,17 +6,22 @@ is saved to docs/screenshots/, which the README shows, so the pictures stay curr
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from people.demo_data import seed_demo_data
+from reports.models import Report
 from segments.demo_segments import create_demo_segments
 from segments.models import Segment
 from studies.demo_studies import create_demo_studies
+from studies.models import Invitation, InvitationStatus
 from tests.browser.conftest import log_in
 from workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_workspace_get_or_create
 
@@ -26,11 +31,8 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 
 
-def _url(name: str, *args: object) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:  # a page another part of the product has not shipped yet
-        return None
+# setup_demo's stages after the studies: interviews, the study cut by an answer, reports.
+STAGES = ("load_demo_interviews", "load_demo_followup", "load_demo_interviews", "load_demo_reports")
 
 
 def demo_tour() -> list[tuple[str, str, str, str | None]]:
@@ -40,6 +42,8 @@ def demo_tour() -> list[tuple[str, str, str, str | None]]:
     seed_demo_data(workspace=workspace, people=600, days=90, now=now)
     create_demo_segments(workspace=workspace, now=now)
     studies = create_demo_studies(workspace=workspace, now=now)
+    for command in STAGES:
+        call_command(command, workspace=workspace.pk, stdout=io.StringIO())
     segments = {s.name: s for s in Segment.objects.filter(workspace=workspace)}
     stops = [
         ("1-segments", "/segments/", "3+ pricing-page visits in 7 days", None),
@@ -52,11 +56,35 @@ def demo_tour() -> list[tuple[str, str, str, str | None]]:
             "[data-testid=preview-size]",
         ),
     ]
-    study_page = _url("studies:detail", studies[0].pk)
-    if study_page:  # the studies UI, where it has shipped
-        stops.append(("5-studies", "/studies/", studies[0].title, None))
-        stops.append(("6-study", study_page, studies[0].title, None))
+    comparison = studies[0]
+    report = Report.objects.get(study=comparison)
+    stops += [
+        ("5-studies", "/studies/", comparison.title, None),
+        ("6-study", reverse("studies:detail", args=[comparison.pk]), comparison.title, None),
+        (
+            "7-interviews",
+            reverse("interviews:list", args=[comparison.pk]),
+            "Power users",
+            None,
+        ),
+        ("8-report", reverse("reports:detail", args=[report.pk]), "Power users", None),
+    ]
     return stops
+
+
+def walk_an_interview(page, live_server, name: str) -> None:
+    """A respondent opens a fresh link: consent, then the first question."""
+    invitation = Invitation.objects.filter(
+        study__key="why-stay-or-stall", status=InvitationStatus.PENDING
+    ).first()
+    assert invitation is not None
+    page.context.clear_cookies()  # respondents have no account
+    page.goto(f"{live_server.url}/i/{invitation.token}/")
+    page.get_by_role("button", name="I agree, start the interview").click()
+    page.get_by_role("heading", name=re.compile("What were you trying to get done")).wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], (name, width)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def test_the_tour_pages_at_desktop_and_phone_sizes(browser, live_server):
@@ -75,4 +103,5 @@ def test_the_tour_pages_at_desktop_and_phone_sizes(browser, live_server):
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], (path, size, width)
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"))
+        walk_an_interview(page, live_server, f"9-interview-{size}")
         context.close()

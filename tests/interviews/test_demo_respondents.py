@@ -13,7 +13,13 @@ from django.utils import timezone
 from interviews.models import Answer, Interview, InterviewStatus
 from people.demo_data import seed_demo_data
 from segments.demo_segments import create_demo_segments
-from studies.demo_studies import COMPARISON_SEGMENTS, create_demo_studies
+from studies.demo_studies import (
+    ANSWER_SEGMENTS,
+    COMPARISON_SEGMENTS,
+    FOLLOWUP,
+    create_demo_studies,
+)
+from studies.models import Study
 from tests.factories import WorkspaceFactory
 
 PRICE = re.compile(r"\b(price|pricing|budget|expensive|cost|cheaper|discount)\b", re.I)
@@ -76,5 +82,23 @@ def test_respondents_answer_in_character_and_are_probed_and_flagged(demo_workspa
     assert "interviews completed" in output
 
     count = interviews.count()
-    assert "already has interviews" in simulate(demo_workspace)
+    assert "interviews already; nothing to do" in simulate(demo_workspace)
     assert Interview.objects.filter(workspace=demo_workspace).count() == count
+
+    # The loop closed: segments cut on one answer, a follow-up study at them, answered.
+    call_command("load_demo_followup", workspace=demo_workspace.pk, stdout=io.StringIO())
+    followup = Study.objects.get(workspace=demo_workspace, key=FOLLOWUP["key"])
+    assert set(followup.segments.values_list("name", flat=True)) == set(ANSWER_SEGMENTS)
+    assert "completed" in simulate(demo_workspace)
+    fair: dict[bool, list[int]] = {True: [], False: []}
+    for answer in Answer.objects.filter(
+        step__interview__study=followup,
+        step__question__key="price_fit",
+        step__interview__low_quality=False,
+    ).select_related("step__interview__segment"):
+        fair[ANSWER_SEGMENTS[answer.step.interview.segment.name]].append(answer.value)
+    assert len(fair[True]) >= 5 and len(fair[False]) >= 5
+    # Those who would bring their team find the price fairer.
+    assert sum(fair[True]) / len(fair[True]) > sum(fair[False]) / len(fair[False])
+    fine = Interview.objects.filter(study=followup, low_quality=False)
+    assert not any("too_fast" in i.quality_flags for i in fine)

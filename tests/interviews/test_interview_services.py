@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from interviews import moderator, services
+from interviews import moderator, services, tasks
 from interviews.models import Answer, Interview, InterviewStatus, Step, StepKind
 from people import services as people_services
 from people.models import Event, Person
@@ -209,8 +209,11 @@ DESIGN_ANSWERS = {
 }
 
 
-def test_completion_writes_structured_answers_as_traits(respondent, study, api):
-    interview = complete(respondent, study, DESIGN_ANSWERS)
+def test_completion_writes_structured_answers_as_traits(
+    respondent, study, api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        interview = complete(respondent, study, DESIGN_ANSWERS)
 
     person = Person.objects.get(pk=interview.person_id)
     key = study.key
@@ -239,21 +242,27 @@ def test_completion_writes_structured_answers_as_traits(respondent, study, api):
     assert preview.json()["sample"] == [person.user_id]
 
 
-def test_writing_traits_again_stores_nothing_twice(respondent, study):
-    interview = complete(respondent, study, DESIGN_ANSWERS)
+def test_writing_traits_again_stores_nothing_twice(
+    respondent, study, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        interview = complete(respondent, study, DESIGN_ANSWERS)
 
-    assert services.traits_write(interview=interview) is True
+    assert tasks.write_traits.delay(interview_id=interview.pk).get() is True
 
     assert Event.objects.filter(person_id=interview.person_id, name="$identify").count() == 1
 
 
-def test_a_person_known_only_by_an_anonymous_id_gets_the_traits(respondent, workspace):
+def test_a_person_known_only_by_an_anonymous_id_gets_the_traits(
+    respondent, workspace, django_capture_on_commit_callbacks
+):
     study = launched_study(workspace, questions=[AFTER])
     person = study.invitations.get().person
     Person.objects.filter(pk=person.pk).update(user_id=None)
     alias = PersonAliasFactory(person=person, workspace=workspace)
 
-    complete(respondent, study, {"team": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        complete(respondent, study, {"team": True})
 
     person.refresh_from_db()
     assert person.traits[f"motive.{study.key}.team"] is True
@@ -309,3 +318,21 @@ DESIGN_PLAN = {
     "options": ["Free", "Pro"],
     "allow_other": True,
 }
+
+
+def test_no_traits_are_written_before_the_completion_commits(
+    respondent, workspace, django_capture_on_commit_callbacks
+):
+    study = launched_study(workspace, questions=[AFTER])
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        complete(respondent, study, {"team": True})
+
+    person = study.invitations.get().person
+    person.refresh_from_db()
+    assert f"motive.{study.key}.team" not in person.traits
+    assert len(queued) == 1
+
+
+def test_the_trait_task_does_nothing_for_an_interview_that_is_gone(db):
+    assert tasks.write_traits.delay(interview_id=10**9).get() is False

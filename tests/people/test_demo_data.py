@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min, Q
 
-from people.demo_data import GROUPS, latent_group, seed_demo_data
+from people.demo_data import seed_demo_data
+from people.demo_groups import GROUPS, latent_group
 from people.models import Account, Event, Person, PersonAlias
 from tests.factories import PersonFactory, WorkspaceFactory
 from workspaces.demo import DEMO_EMAIL, DEMO_WORKSPACE

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from people.models import Person
 from segments.models import Segment, SegmentKind, SegmentMembership
 from segments.rules import compile_rule, evaluate_rule, preview, rule_people
 from tests.segments.rules_helpers import Built, EventSpec, PersonSpec, WorldSpec, build_world
@@ -438,3 +441,31 @@ def test_preview_gives_size_and_a_stable_sample_of_user_ids() -> None:
     result = preview({"event": VIEWED}, workspace=built.workspace, as_of=AS_OF, sample=3)
 
     assert result == {"size": 5, "sample": ["u1", "u2", "u3"]}
+
+
+def test_preview_counts_members_without_user_ids_and_nobody() -> None:
+    built = one_event_each(AS_OF - DAY, AS_OF - 2 * DAY)
+    Person.objects.filter(workspace=built.workspace).update(user_id=None)
+
+    found = preview({"event": VIEWED}, workspace=built.workspace, as_of=AS_OF)
+    nobody = preview({"event": "Never Sent"}, workspace=built.workspace, as_of=AS_OF)
+
+    assert found == {"size": 2, "sample": []}
+    assert nobody == {"size": 0, "sample": []}
+
+
+def test_preview_evaluates_the_rule_once() -> None:
+    # As a compute does: counting and sampling in two statements ran the rule twice.
+    built = one_event_each(AS_OF - DAY)
+    definition = {"all": [{"event": VIEWED}, {"not": {"event": "Teammate Invited"}}]}
+    compiled = compile_rule(definition, workspace=built.workspace, as_of=AS_OF)
+
+    with CaptureQueriesContext(connection) as queries:
+        result = preview(definition, workspace=built.workspace, as_of=AS_OF)
+
+    assert result == {"size": 1, "sample": ["u0"]}
+    rule_sql = compiled.sql.split(" WHERE ", 1)[0]  # params are inlined in the log
+    assert [q["sql"] for q in queries if rule_sql in q["sql"]] == [
+        q["sql"] for q in queries if "rule_ids" in q["sql"]
+    ]
+    assert len([q for q in queries if rule_sql in q["sql"]]) == 1

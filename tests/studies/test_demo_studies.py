@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from people.demo_data import seed_demo_data
 from segments.demo_segments import create_demo_segments
-from studies.demo_studies import COMPARISON_SEGMENTS, LISTENING_SEGMENT
+from segments.models import Segment
+from studies.demo_studies import COMPARISON_SEGMENTS, FOLLOWUP, LISTENING_SEGMENT
 from studies.models import Study
 from studies.question_types import QuestionType
 from tests.factories import WorkspaceFactory
@@ -55,3 +56,13 @@ def test_the_comparison_and_listening_studies_are_launched_once(demo_workspace):
     counts = (Study.objects.count(), comparison.invitations.count())
     assert "already has studies" in load(demo_workspace)
     assert (Study.objects.count(), comparison.invitations.count()) == counts
+
+
+def test_no_follow_up_study_before_anyone_has_answered(demo_workspace):
+    load(demo_workspace)
+    segments = Segment.objects.filter(workspace=demo_workspace).count()
+    out = io.StringIO()
+    call_command("load_demo_followup", workspace=demo_workspace.pk, stdout=out)
+    assert "nobody has answered both ways yet" in out.getvalue()
+    assert not Study.objects.filter(workspace=demo_workspace, key=FOLLOWUP["key"]).exists()
+    assert Segment.objects.filter(workspace=demo_workspace).count() == segments

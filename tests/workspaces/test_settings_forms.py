@@ -257,3 +257,15 @@ def test_researcher_forms_label_every_control(owner_client, workspace, path):
     html = owner_client.get(path).content.decode()
     assert control_count(html) >= 1
     assert label_problems(html) == []
+
+
+def test_a_researcher_is_not_asked_to_revoke(workspace):
+    key, _ = make_api_key(workspace)
+    client = Client()
+    client.force_login(MembershipFactory(workspace=workspace, role=Role.RESEARCHER).user)
+    response = client.get(f"/settings/keys/{key.pk}/revoke/")
+    assert response.status_code == 403
+    assert "This needs the owner role" in response.content.decode()
+    assert client.post(f"/settings/keys/{key.pk}/revoke/").status_code == 403
+    key.refresh_from_db()
+    assert key.revoked_at is None

@@ -7,7 +7,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from interviews.demo_respondents import simulate_demo_interviews
-from interviews.models import Interview
 from people.demo_data import DEFAULT_SEED
 from workspaces.models import Workspace
 
@@ -15,7 +14,7 @@ from workspaces.models import Workspace
 class Command(BaseCommand):
     help = (
         "Walk the demo's invited people through their interviews in character, through the "
-        "respondent API with the offline moderator (once per workspace)."
+        "respondent API with the offline moderator (once per study)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,10 +27,10 @@ class Command(BaseCommand):
         workspace = Workspace.objects.filter(pk=options["workspace"]).first()
         if workspace is None:
             raise CommandError(f"No workspace with id {options['workspace']}.")
-        if Interview.objects.filter(workspace=workspace).exists():
-            self.stdout.write("The workspace already has interviews; nothing to do.")
-            return
         result = simulate_demo_interviews(workspace=workspace, seed=options["seed"])
+        if not result.started:
+            self.stdout.write("Every live study has interviews already; nothing to do.")
+            return
         self.stdout.write(
             f"  {result.completed:,} interviews completed of {result.started:,} started, "
             f"{result.followups:,} follow-ups answered, {result.low_quality:,} low quality"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from typing import Any
 
@@ -31,6 +32,8 @@ STAGES = (
     ("load_demo_segments", "segments"),
     ("load_demo_studies", "studies"),
     ("load_demo_interviews", "interviews"),
+    ("load_demo_followup", "a study cut by one answer"),
+    ("load_demo_interviews", "its interviews"),
     ("load_demo_reports", "reports"),
 )
 
@@ -52,6 +55,9 @@ class Command(BaseCommand):
         workspace = demo_workspace_get_or_create()
         generator = {k: options[k] for k in ("people", "days", "seed") if options[k] is not None}
         available = get_commands()
+        # Queuing a task on the embedded broker makes kombu warn that its URL names no
+        # host (it needs none); the demo's output is for the person who ran it.
+        logging.getLogger("kombu.connection").setLevel(logging.ERROR)
         for command, what in STAGES:
             if command not in available:
                 continue
