@@ -28,6 +28,10 @@ For each phase: turns/s, p50/p95 latency, and CPU per turn of the gunicorn proce
 Then every answer sent is looked up in the database: the run fails unless all are there,
 with the value sent. Target: web CPU per answer turn <= 3x the trivial endpoint's.
 
+A completing turn queues the trait write-back (`interviews.write_traits`) on the broker
+(REDIS_URL); no worker runs, so that work is outside the figures, and the queued messages
+(one per respondent) stay in that Redis database: point REDIS_URL at a scratch one.
+
 The interview phase's per-IP rate limit is switched off (every simulated respondent comes
 from 127.0.0.1); the per-token limit stays on.
 """

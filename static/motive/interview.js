@@ -19,6 +19,11 @@
       list.dataset.enhanced = "1";
       list.classList.add("ranking-enhanced");
       list.querySelectorAll(".rank-moves").forEach(function (moves) { moves.hidden = false; });
+      var hint = document.getElementById("rank-hint");
+      if (hint) {
+        hint.querySelectorAll(".rank-hint-places").forEach(function (el) { el.hidden = true; });
+        hint.querySelectorAll(".rank-hint-moves").forEach(function (el) { el.hidden = false; });
+      }
       list.querySelectorAll(".rank-select").forEach(function (select) {
         select.tabIndex = -1;
         select.setAttribute("aria-hidden", "true");
