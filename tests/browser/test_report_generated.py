@@ -6,13 +6,17 @@ var/screenshots/ as artifacts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from interviews.models import Interview
 from reports import services
 from reports.models import Report, ReportStatus
+from studies.models import Study, StudyMode
 from tests.browser.conftest import log_in
 from tests.factories import MembershipFactory, WorkspaceFactory
 from tests.reports.studies import study_with_interviews
@@ -42,6 +46,13 @@ def generated(db):
     workspace = WorkspaceFactory(name="Acme")
     owner = MembershipFactory(workspace=workspace, role=Role.OWNER).user
     study, segments = study_with_interviews(workspace, per_segment=30, flagged=1)
+    # A continuous study whose interviews completed over three weeks: the page has its
+    # Over time section too.
+    Study.objects.filter(pk=study.pk).update(mode=StudyMode.CONTINUOUS)
+    start = timezone.now() - timedelta(weeks=2)
+    ids = Interview.objects.filter(study=study).order_by("pk").values_list("pk", flat=True)
+    for index, pk in enumerate(ids):
+        Interview.objects.filter(pk=pk).update(completed_at=start + timedelta(weeks=index % 3))
     report = services.report_create(workspace=workspace, study_id=study.pk, segment_ids=segments)
     report.refresh_from_db()
     assert report.status == ReportStatus.READY, report.error
@@ -61,6 +72,12 @@ def assert_rendered_with_charts(page, report: Report) -> None:
         box = charts.nth(index).bounding_box()
         assert box is not None and box["width"] > 40 and box["height"] > 4
     assert page.get_by_test_id("summary").inner_text().strip()
+    over_time = page.get_by_test_id("over-time")
+    assert over_time.is_visible()
+    assert over_time.locator("thead th").count() >= 4  # theme, three weeks (and trend)
+    lines = over_time.locator("svg.trend-line")
+    assert lines.count() >= 2 * len(report.document["themes"])
+    assert lines.first.bounding_box()["width"] > 40
     assert page.get_by_test_id("sentence").count() >= len(report.document["questions"])
 
 

@@ -3,6 +3,7 @@ automatic regeneration when new interviews complete (reports.refresh)."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,8 +13,9 @@ from interviews.models import Interview
 from reports import refresh, services, tasks
 from reports.models import Report, ReportStatus
 from studies.models import Study, StudyMode, StudyStatus
-from tests.factories import InvitationFactory, completed_interview
+from tests.factories import InvitationFactory, WorkspaceFactory, completed_interview
 from tests.reports.studies import study_with_interviews
+from tests.worker import redis_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -143,4 +145,31 @@ def test_a_report_in_progress_or_failed_is_not_regenerated(outdated):
     Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING)
     assert refresh.due_reports() == []
     Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED)
+    assert refresh.due_reports() == []
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_task_regenerates_through_a_redis_worker() -> None:
+    workspace = WorkspaceFactory()
+    study, segments = study_with_interviews(workspace, per_segment=12)
+    study = continuous(study)
+    report = services.report_create(workspace=workspace, study_id=study.pk, segment_ids=segments)
+    report.refresh_from_db()
+    assert (report.status, report.generation) == (ReportStatus.READY, 1)
+    age(report, 7)
+    new_interview(study, segments[0])
+
+    with redis_worker(queues="llm"):
+        tasks.regenerate_due.delay()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            report.refresh_from_db()
+            if report.generation == 2 and report.is_finished:
+                break
+            time.sleep(0.2)
+
+    assert (report.status, report.generation) == (ReportStatus.READY, 2)
+    assert [s["completed"] for s in report.document["segments"]] == [13, 12]
+    assert "over_time" in report.document
     assert refresh.due_reports() == []

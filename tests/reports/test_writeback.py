@@ -12,6 +12,7 @@ from reports import generation, services, writeback
 from reports.models import ReportStatus
 from segments import services as segment_services
 from segments.models import SegmentMembership
+from tests.factories import PersonAliasFactory
 from tests.reports.studies import study_with_interviews
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,24 @@ def test_regenerating_writes_again_under_a_new_message_and_same_generation_write
     report.refresh_from_db()
     assert report.generation == 2
     assert identifies.count() == after_first + 24
+
+
+def test_a_person_known_only_by_an_anonymous_id_gets_their_themes(
+    workspace, django_capture_on_commit_callbacks
+):
+    study, segments = study_with_interviews(workspace, per_segment=12)
+    interview = Interview.objects.filter(study=study).order_by("pk").first()
+    person = interview.person
+    Person.objects.filter(pk=person.pk).update(user_id=None)
+    PersonAliasFactory(person=person, workspace=workspace, anonymous_id="anon-first")
+    PersonAliasFactory(person=person, workspace=workspace, anonymous_id="anon-later")
+
+    generate(workspace, study, segments, django_capture_on_commit_callbacks)
+
+    person.refresh_from_db()
+    assert isinstance(person.traits.get(f"motive.{study.key}.themes"), list)
+    assert Person.objects.filter(workspace=workspace).count() == 24  # no one new made
+    assert Event.objects.filter(person=person, name="$identify").exists()
 
 
 def test_a_failing_write_back_leaves_the_report_ready(
