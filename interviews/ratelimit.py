@@ -48,9 +48,13 @@ def _count(scope: str, ident: str, limit: int, now: float) -> Limited | None:
     return Limited(retry_after=max(1, math.ceil(left)))
 
 
+def _now() -> float:
+    return time.time()
+
+
 def check(request: HttpRequest, token: str) -> Limited | None:
     """Count this request against its token and its address; the refusal if over either."""
-    now = time.time()
+    now = _now()
     per_token = int(getattr(settings, "MOTIVE_INTERVIEW_RATE_PER_TOKEN", 120))
     per_ip = int(getattr(settings, "MOTIVE_INTERVIEW_RATE_PER_IP", 1200))
     address = str(request.META.get("REMOTE_ADDR") or "unknown")
