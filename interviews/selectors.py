@@ -55,6 +55,7 @@ RESPONDENT_FIELDS = (
     "study__objective",
     "study__language",
     "study__moderator_tone",
+    "study__probe_structured",
     "study__status",
     "study__consent_text",
     "study__incentive_text",

@@ -254,7 +254,7 @@ def _record(
 
 def _may_want_moderator(interview: Interview, spec: QuestionSpec) -> bool:
     """Whether the moderator may be asked about answers to this question at all."""
-    probe_structured = bool(getattr(interview.study, "probe_structured", False))
+    probe_structured = interview.study.probe_structured
     if spec.probe_max_followups <= 0:
         return False
     return spec.type == QuestionType.OPEN_ENDED or probe_structured
@@ -280,8 +280,7 @@ def ask_moderator(
     forbid probing (interviews.flow.may_probe) or the moderator failed; never raises."""
     exchanges = flow.exchanges_of(spec.key, turns)
     value = flow.answers_by_key(turns).get(spec.key)
-    # A study setting helper B may add; until then structured questions are not probed.
-    probe_structured = bool(getattr(study, "probe_structured", False))
+    probe_structured = study.probe_structured
     if not flow.may_probe(spec, value, exchanges, probe_structured=probe_structured):
         return None
     context = moderator.ProbeContext(

@@ -80,6 +80,12 @@ class StudySettingsForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Incentive"
     )
     moderator_tone = forms.ChoiceField(choices=ModeratorTone.choices, label="Moderator tone")
+    probe_structured = forms.BooleanField(
+        required=False,
+        label="Follow up on scores and choices too",
+        help_text="The moderator may ask what drove a score or a choice (up to each "
+        "question's follow-ups). Open answers are followed up either way.",
+    )
     invitation_expiry_days = forms.IntegerField(label="Invitations expire after (days)")
     channel = forms.ChoiceField(label="Sending channel")
 
@@ -142,6 +148,7 @@ def settings_initial(study: Study) -> dict[str, Any]:
         "consent_text": study.consent_text,
         "incentive_text": study.incentive_text,
         "moderator_tone": study.moderator_tone,
+        "probe_structured": study.probe_structured,
         "invitation_expiry_days": study.invitation_expiry_days,
         "channel": study.channel,
     }

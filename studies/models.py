@@ -75,6 +75,9 @@ class Study(models.Model):
         max_length=16, choices=ModeratorTone.choices, default=ModeratorTone.NEUTRAL
     )
     invitation_expiry_days = models.PositiveIntegerField(default=30)
+    # Whether the moderator may follow up on structured answers (a score, a choice) too;
+    # open-ended answers are probed either way, up to each question's max_followups.
+    probe_structured = models.BooleanField(default=False, db_default=False)
     # How invitations reach people: a channel of `studies.channels` ("email", ...), or
     # "link": Motive sends nothing and the links are exported for a CRM.
     channel = models.CharField(max_length=32, default="email")

@@ -110,6 +110,7 @@ STUDY_FIELDS = [
     "consent_text",
     "incentive_text",
     "moderator_tone",
+    "probe_structured",
     "invitation_expiry_days",
     "account_cap",
     "listening_cap",
@@ -184,6 +185,11 @@ class StudyWriteSerializer(serializers.Serializer[Any]):
     consent_text = serializers.CharField(allow_blank=True, required=False, max_length=5000)
     incentive_text = serializers.CharField(allow_blank=True, required=False, max_length=5000)
     moderator_tone = serializers.ChoiceField(choices=ModeratorTone.choices, required=False)
+    probe_structured = serializers.BooleanField(
+        required=False,
+        help_text="Whether the moderator may follow up on structured answers (a score, a "
+        "choice) too, up to each question's max_followups; open answers are probed either way.",
+    )
     invitation_expiry_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
     account_cap = serializers.IntegerField(
         min_value=1,

@@ -199,7 +199,7 @@ def study_create(
 ) -> Study:
     """A draft study. `settings` are the study's other fields (objective, mode, quota, ...)."""
     allowed = {*BOUNDS, *TEXT_FIELDS, "mode", "language", "moderator_tone", "channel"}
-    allowed.add("role_trait")
+    allowed |= {"role_trait", "probe_structured"}
     unknown = set(settings) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
@@ -236,7 +236,7 @@ def study_update(*, study: Study, **changes: Any) -> Study:
     scale labels, probe instructions), each recorded as a QuestionRevision.
     """
     allowed = {*BOUNDS, *TEXT_FIELDS, "title", "mode", "language", "moderator_tone"}
-    allowed |= {"key", "segments", "questions", "channel", "role_trait"}
+    allowed |= {"key", "segments", "questions", "channel", "role_trait", "probe_structured"}
     unknown = set(changes) - allowed
     if unknown:
         raise ServiceError(f"{sorted(unknown)[0]}: not a field of a study.")
