@@ -45,6 +45,7 @@ lint: $(STAMP)
 
 ## bench: the performance scripts under benchmarks/ (PostgreSQL required)
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	@set -e; for script in $(wildcard benchmarks/*.py); do echo "== $$script"; $(PY) $$script; done
 
 ## schema: regenerate the committed OpenAPI schema after an intended API change
