@@ -20,19 +20,22 @@ from workspaces.services import ServiceError
 
 
 def _segments_of(study: Study, segment_ids: Sequence[int]) -> list[Segment]:
+    """The report's segments, in order: the study's targets, or any active segment of the
+    workspace (a cut, e.g. on an answer's trait: respondents grouped by membership)."""
     if not segment_ids:
         raise ServiceError("Choose at least one segment to report on.", field="segments")
     if len(set(segment_ids)) != len(segment_ids):
         raise ServiceError("A segment is listed twice.", field="segments")
-    targets = {segment.pk: segment for segment in study.segments.all()}
-    missing = [pk for pk in segment_ids if pk not in targets]
+    found = {
+        segment.pk: segment
+        for segment in Segment.objects.filter(workspace_id=study.workspace_id, pk__in=segment_ids)
+    }
+    missing = [pk for pk in segment_ids if pk not in found]
     if missing:
         raise ServiceError(
-            f"Segment {missing[0]} is not a target of this study; a respondent's segment is "
-            "the one they were invited from.",
-            field="segments",
+            f"Segment {missing[0]} does not exist in this workspace.", field="segments"
         )
-    return [targets[pk] for pk in segment_ids]
+    return [found[pk] for pk in segment_ids]
 
 
 @transaction.atomic

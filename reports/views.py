@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from reports import exports, presentation, selectors, services, splitting
 from reports.models import Report
+from segments.models import Segment
 from studies import selectors as study_selectors
 from workspaces.services import ServiceError
 from workspaces.spreadsheets import streaming_csv_response
@@ -132,7 +133,22 @@ def report_new(request: WorkspaceRequest) -> HttpResponseBase:
     targets = (
         [target.segment for target in study.targets.select_related("segment")] if study else []
     )
-    context = {"studies": studies, "study": study, "targets": targets, "error": error}
+    # A cut: any other active segment (e.g. a rule on an answer's trait) groups the study's
+    # respondents by membership instead of by the invitation's segment.
+    cuts = (
+        Segment.objects.filter(workspace=request.workspace, is_active=True)
+        .exclude(pk__in=[segment.pk for segment in targets])
+        .order_by("name")
+        if study
+        else []
+    )
+    context = {
+        "studies": studies,
+        "study": study,
+        "targets": targets,
+        "cuts": cuts,
+        "error": error,
+    }
     return render(request, "reports/report_new.html", context, status=400 if error else 200)
 
 

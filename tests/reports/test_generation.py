@@ -116,7 +116,7 @@ def test_include_flagged_counts_the_low_quality_interviews(
     ("body", "error"),
     [
         ({"segments": []}, "segments"),
-        ({"segments": [10**9]}, "not a target of this study"),
+        ({"segments": [10**9]}, "does not exist in this workspace"),
         ({"study": 10**9}, "No such study in this workspace."),
         ({"segments": "x"}, "segments"),
     ],
