@@ -12,7 +12,7 @@ from django.utils import timezone
 from people.demo_data import seed_demo_data
 from reports.models import Report
 from segments.demo_segments import create_demo_segments
-from studies.demo_studies import COMPARISON_SEGMENTS, create_demo_studies
+from studies.demo_studies import ANSWER_SEGMENTS, COMPARISON_SEGMENTS, create_demo_studies
 from tests.factories import WorkspaceFactory
 
 PRICE_WORDS = {"price", "pricing", "budget", "expensive", "cost", "cheaper", "seat", "trial"}
@@ -34,7 +34,11 @@ def reports(db) -> dict[str, Report]:
     again = io.StringIO()
     call_command("load_demo_reports", workspace=workspace.pk, stdout=again)
     assert "exist already" in again.getvalue()
-    return {r.study.key: r for r in Report.objects.filter(workspace=workspace)}
+    by_key: dict[str, Report] = {}
+    for report in Report.objects.filter(workspace=workspace).order_by("id"):
+        key = report.study.key
+        by_key[f"{key}:cut" if key in by_key else key] = report
+    return by_key
 
 
 def _terms(document: dict, segment_id: int) -> set[str]:
@@ -42,7 +46,7 @@ def _terms(document: dict, segment_id: int) -> set[str]:
 
 
 def test_the_demo_reports_find_the_planted_differences(reports):
-    assert set(reports) == {"why-stay-or-stall", "team-followup"}
+    assert set(reports) == {"why-stay-or-stall", "team-followup", "why-stay-or-stall:cut"}
     comparison = reports["why-stay-or-stall"]
     assert comparison.status == "ready", comparison.error
     document = comparison.document
@@ -65,3 +69,11 @@ def test_the_demo_reports_find_the_planted_differences(reports):
     assert cut.status == "ready", cut.error
     assert len(cut.document["segments"]) == 2
     assert {q["key"] for q in cut.document["questions"]} >= {"price_fit", "first_step"}
+
+    # The comparison study's own respondents cut by their answer to "team".
+    by_answer = reports["why-stay-or-stall:cut"]
+    assert by_answer.status == "ready", by_answer.error
+    names = [s["name"] for s in by_answer.document["segments"]]
+    assert sorted(names) == sorted(ANSWER_SEGMENTS)
+    team = next(q for q in by_answer.document["questions"] if q["key"] == "team")
+    assert team["test"]["p_value"] < 0.001  # cut on this very answer
