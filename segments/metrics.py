@@ -36,8 +36,8 @@ def share_of_revenue(segment: Segment, *, now: datetime) -> float | None:
 def revenue_shares(
     workspace: Workspace, segment_ids: list[int], *, now: datetime
 ) -> dict[int, float | None]:
-    """The share of revenue of several segments of one workspace: two scans in all
-    (the total, and every segment's members grouped), not one per segment."""
+    """The share of revenue of several segments of one workspace: one read of the revenue
+    events for the total and every segment's members grouped, not one per segment."""
     shares: dict[int, float | None] = dict.fromkeys(segment_ids)
     if not segment_ids or not workspace.revenue_event or not workspace.revenue_property:
         return shares
@@ -52,36 +52,39 @@ def revenue_shares(
         dialect.time(now),
         dialect.time(now - REVENUE_WINDOW),
     )
-    total_query = sql("SELECT SUM(x.v) FROM ({}) x", revenue)
+    ids = join(", ", (param(pk) for pk in segment_ids))
     # Driven from the revenue events (a LEFT JOIN keeps them the outer side), so the
     # memberships are hashed once whatever the planner believes their count to be;
     # the group of non-members (segment_id NULL) is ignored.
-    by_segment = sql(
-        "SELECT m.segment_id, SUM(x.v) FROM ({}) x LEFT JOIN "  # noqa: S608
-        f"(SELECT DISTINCT segment_id, person_id FROM {MEMBERSHIP} WHERE exited_at IS NULL "
-        "AND segment_id IN ({})) m ON m.person_id = x.person_id GROUP BY m.segment_id",
-        revenue,
-        join(", ", (param(pk) for pk in segment_ids)),
+    members = (
+        f"(SELECT DISTINCT segment_id, person_id FROM {MEMBERSHIP} WHERE exited_at IS NULL "  # noqa: S608
+        "AND segment_id IN ({})) m ON m.person_id = x.person_id"
     )
     if connection.vendor == "sqlite":
         # SQLite scans a materialized subquery once per revenue event (seconds on the
         # demo's 5,000 people); joined to the table, the open-membership index answers
         # each lookup. Open memberships are unique per (segment, person): no DISTINCT.
-        by_segment = sql(
-            f"SELECT m.segment_id, SUM(x.v) FROM ({{}}) x LEFT JOIN {MEMBERSHIP} m "  # noqa: S608
-            "ON m.person_id = x.person_id AND m.exited_at IS NULL AND m.segment_id IN ({}) "
-            "GROUP BY m.segment_id",
-            revenue,
-            join(", ", (param(pk) for pk in segment_ids)),
+        members = (
+            f"{MEMBERSHIP} m ON m.person_id = x.person_id AND m.exited_at IS NULL "
+            "AND m.segment_id IN ({})"
         )
+    # One read of the revenue events (the CTE, referenced twice, is materialized once):
+    # the workspace's total (part 0), then each segment's members' part (part 1). Reading
+    # them twice, once per sum, was most of a small segment's compute.
+    query = sql(
+        "WITH x AS ({}) SELECT 0, NULL, SUM(x.v) FROM x UNION ALL "  # noqa: S608
+        f"SELECT 1, m.segment_id, SUM(x.v) FROM x LEFT JOIN {members} GROUP BY m.segment_id",
+        revenue,
+        ids,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(total_query.text, list(total_query.params))
-        (total,) = cursor.fetchone()
-        if not total:
-            return shares
-        cursor.execute(by_segment.text, list(by_segment.params))
-        members = {pk: value for pk, value in cursor.fetchall() if pk is not None}
-    return {pk: float(members.get(pk) or 0) / float(total) for pk in segment_ids}
+        cursor.execute(query.text, list(query.params))
+        rows = cursor.fetchall()
+    total = next((value for part, _pk, value in rows if part == 0), None)
+    if not total:
+        return shares
+    members_of = {pk: value for part, pk, value in rows if part == 1 and pk is not None}
+    return {pk: float(members_of.get(pk) or 0) / float(total) for pk in segment_ids}
 
 
 def stability(segment: Segment, *, now: datetime) -> float | None:
