@@ -46,7 +46,7 @@ lint: $(STAMP)
 ## bench: the performance scripts under benchmarks/ (PostgreSQL required)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	@set -e; for script in $(wildcard benchmarks/*.py); do echo "== $$script"; $(PY) $$script; done
+	@set -e; for script in $(filter-out benchmarks/_%,$(wildcard benchmarks/*.py)); do echo "== $$script"; $(PY) $$script; done
 
 ## schema: regenerate the committed OpenAPI schema after an intended API change
 schema: $(STAMP)

@@ -35,7 +35,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _shared import cpu_seconds, database_urls, free_port, psql_admin, server_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -57,29 +58,6 @@ MEASURED_IMPORT = (
     "print('maxrss_kb', usage.ru_maxrss)"
 )
 NAMES = ["Pricing Page Viewed", "Report Created", "Order Completed", "Teammate Invited"]
-
-
-def database_urls() -> tuple[str, str]:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motive")
-    parts = urlsplit(base)
-    if parts.hostname not in {"127.0.0.1", "localhost"}:
-        sys.exit("benchmarks/ingest.py only runs against a local PostgreSQL (127.0.0.1).")
-    name = (parts.path.lstrip("/") or "motive") + "_bench_ingest"
-    return urlunsplit(parts._replace(path="/" + name)), name
-
-
-def psql_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    admin = url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_batches(seed: int, count: int, prefix: str) -> list[bytes]:
@@ -186,35 +164,6 @@ def client_run(share: int) -> list[float]:
 _PORT = 0
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _server_pids(server_pid: int, database: str) -> dict[str, list[int]]:
-    """gunicorn's processes (its session) and the PostgreSQL backends of the bench database."""
-    web, db = [], []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as cmd:
-                cmdline = cmd.read().replace(b"\0", b" ").decode(errors="replace")
-            sid = os.getsid(int(entry))
-        except OSError:
-            continue
-        if sid == server_pid:
-            web.append(int(entry))
-        elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
-            db.append(int(entry))
-    return {"web": web, "db": db}
-
-
 class CpuMeter:
     """CPU seconds spent by the web server and by PostgreSQL between start() and stop()."""
 
@@ -222,13 +171,13 @@ class CpuMeter:
         self.server_pid, self.database = server_pid, database
 
     def start(self) -> None:
-        pids = _server_pids(self.server_pid, self.database)
-        self.before = {pid: _cpu_seconds(pid) for group in pids.values() for pid in group}
+        pids = server_pids(self.server_pid, self.database)
+        self.before = {pid: cpu_seconds(pid) for group in pids.values() for pid in group}
 
     def stop(self) -> dict[str, float]:
-        pids = _server_pids(self.server_pid, self.database)
+        pids = server_pids(self.server_pid, self.database)
         return {
-            group: sum(_cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in members)
+            group: sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in members)
             for group, members in pids.items()
         }
 
@@ -255,7 +204,7 @@ class BackendSampler:
         self.stop = threading.Event()
 
     def _sample(self) -> dict[int, float]:
-        return {pid: _cpu_seconds(pid) for pid in _server_pids(-1, self.database)["db"]}
+        return {pid: cpu_seconds(pid) for pid in server_pids(-1, self.database)["db"]}
 
     def __enter__(self) -> BackendSampler:
         self.before = self._sample()
@@ -385,7 +334,7 @@ def write_csv(path: Path) -> None:
 
 
 def main() -> int:
-    url, name = database_urls()
+    url, name = database_urls("bench_ingest", "benchmarks/ingest.py")
     env = {
         **os.environ,
         "DATABASE_URL": url,

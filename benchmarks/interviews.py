@@ -54,7 +54,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _shared import cpu_seconds, database_urls, free_port, psql_admin, server_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -115,29 +116,6 @@ BY_PROMPT = {q["prompt"]: q for q in QUESTIONS}
 
 
 # --- database and server ------------------------------------------------------------
-
-
-def database_urls() -> tuple[str, str]:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motive")
-    parts = urlsplit(base)
-    if parts.hostname not in {"127.0.0.1", "localhost"}:
-        sys.exit("benchmarks/interviews.py only runs against a local PostgreSQL (127.0.0.1).")
-    name = (parts.path.lstrip("/") or "motive") + "_bench_interviews"
-    return urlunsplit(parts._replace(path="/" + name)), name
-
-
-def psql_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    admin = url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def setup_study(workspace_id: int) -> list[str]:
@@ -356,34 +334,6 @@ def in_processes(function: Any, jobs: list[Any]) -> tuple[list[Any], float, floa
 # --- CPU from /proc -------------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _server_pids(server_pid: int, database: str) -> dict[str, list[int]]:
-    """gunicorn's processes (its session) and the PostgreSQL backends of the bench database."""
-    web, db = [], []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as cmd:
-                cmdline = cmd.read().replace(b"\0", b" ").decode(errors="replace")
-            sid = os.getsid(int(entry))
-        except OSError:
-            continue
-        if sid == server_pid:
-            web.append(int(entry))
-        elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
-            db.append(int(entry))
-    return {"web": web, "db": db}
-
-
 class CpuMeter:
     """CPU seconds of the web server and of PostgreSQL between start() and stop().
 
@@ -400,9 +350,9 @@ class CpuMeter:
         self.thread: threading.Thread | None = None
 
     def _sample(self) -> dict[int, tuple[str, float]]:
-        pids = _server_pids(self.server_pid, self.database)
+        pids = server_pids(self.server_pid, self.database)
         return {
-            pid: (group, _cpu_seconds(pid)) for group, members in pids.items() for pid in members
+            pid: (group, cpu_seconds(pid)) for group, members in pids.items() for pid in members
         }
 
     def start(self) -> None:
@@ -517,7 +467,7 @@ def interview_phase(port: int, tokens: list[str], meter: CpuMeter) -> tuple[floa
 
 
 def main() -> int:
-    url, name = database_urls()
+    url, name = database_urls("bench_interviews", "benchmarks/interviews.py")
     env = {
         **os.environ,
         "DATABASE_URL": url,
