@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo demo-reset test lint bench install schema clean
+.PHONY: demo demo-reset test lint bench install schema screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	@set -e; for script in $(filter-out benchmarks/_%,$(wildcard benchmarks/*.py)); do echo "== $$script"; $(PY) $$script; done
+
+## screenshots: walk the README's tour in Chromium and save its pictures in docs/screenshots/
+screenshots: $(STAMP)
+	@$(PY) scripts/testdb.py > .venv/.testdb.env || exit 1
+	@. ./.venv/.testdb.env && MOTIVE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser/test_tour.py -p no:randomly -q
 
 ## schema: regenerate the committed OpenAPI schema after an intended API change
 schema: $(STAMP)

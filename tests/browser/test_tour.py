@@ -1,12 +1,15 @@
 """The README's tour, walked in Chromium on the demo's own data at desktop and phone sizes.
 
-Each stop must answer, show the demo's data and fit the phone's width; its screenshot
-is saved to docs/screenshots/, which the README shows, so the pictures stay current.
+Each stop must answer, show the demo's data and fit the phone's width, and is
+photographed. `make screenshots` (MOTIVE_SCREENSHOTS=docs/screenshots) saves the pictures
+where the README shows them; a plain test run keeps them in a temporary folder, so that
+`make test` leaves the working tree as it found it.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -27,7 +30,9 @@ from workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_workspace_get_or_cre
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# Where the pictures go: docs/screenshots/ when asked for (make screenshots), else a
+# temporary folder of the test's own (the `screenshots` fixture).
+SCREENSHOTS_TO = os.environ.get("MOTIVE_SCREENSHOTS", "")
 SIZES = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 
 
@@ -73,7 +78,7 @@ def demo_tour() -> list[tuple[str, str, str, str | None]]:
     return stops
 
 
-def walk_an_interview(page, live_server, name: str) -> None:
+def walk_an_interview(page, live_server, shot: Path) -> None:
     """A respondent opens a fresh link: consent, then the first question."""
     invitation = Invitation.objects.filter(
         study__key="why-stay-or-stall", status=InvitationStatus.PENDING
@@ -84,13 +89,15 @@ def walk_an_interview(page, live_server, name: str) -> None:
     page.get_by_role("button", name="I agree, start the interview").click()
     page.get_by_role("heading", name=re.compile("What were you trying to get done")).wait_for()
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], (name, width)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    assert width <= page.viewport_size["width"], (shot.name, width)
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 0
 
 
-def test_the_tour_pages_at_desktop_and_phone_sizes(browser, live_server):
+def test_the_tour_pages_at_desktop_and_phone_sizes(browser, live_server, tmp_path):
     stops = demo_tour()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder = Path(settings.BASE_DIR) / SCREENSHOTS_TO if SCREENSHOTS_TO else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
     for size, viewport in SIZES.items():
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
@@ -103,6 +110,6 @@ def test_the_tour_pages_at_desktop_and_phone_sizes(browser, live_server):
             assert expected in page.inner_text("body"), (path, expected)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], (path, size, width)
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"))
-        walk_an_interview(page, live_server, f"9-interview-{size}")
+            page.screenshot(path=str(folder / f"{name}-{size}.png"))
+        walk_an_interview(page, live_server, folder / f"9-interview-{size}.png")
         context.close()
