@@ -516,8 +516,7 @@ def compute(
         for leftover in children.values():
             diffs.append((leftover, change_members(segment=leftover, replace=True, now=now)))
             Segment.objects.filter(pk=leftover.pk).update(is_active=False)
-        at = now or as_of
-        shares = metrics.revenue_shares(segment.workspace, [c.pk for c, _ in diffs], now=at)
+        # Their shares of revenue are one follow-up with the parent's (`segment_compute`).
         for child, diff in diffs:
-            metrics.record(child, diff, now=at, revenue_share=shares[child.pk])
+            metrics.record(child, diff, now=now or as_of)
         return change_members(segment=segment, add=set(ids.tolist()), replace=True, now=now)

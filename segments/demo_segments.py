@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from segments import services
+from segments import jobs, services
 from segments.models import Segment, SegmentKind
 from workspaces.models import Workspace
 
@@ -108,16 +108,18 @@ def create_demo_segments(*, workspace: Workspace, now: datetime | None = None) -
         return []
     now = now or timezone.now()
     created = []
-    for example in EXAMPLES:
-        segment = services.segment_create(workspace=workspace, **example)
-        weeks = 0 if segment.kind == SegmentKind.CLUSTER else HISTORY_WEEKS
-        for weeks_ago in range(weeks, 0, -1):
-            then = now - timedelta(weeks=weeks_ago)
-            services.segment_compute(segment=segment, as_of=then, record_at=then)
-        services.segment_compute(segment=segment, as_of=now, record_at=now)
-        segment.refresh_from_db()
-        _child_playbooks(segment)
-        created.append(segment)
+    # Their shares of revenue follow in one task, as of today (the history's are not shown).
+    with jobs.revenue_shares_together():
+        for example in EXAMPLES:
+            segment = services.segment_create(workspace=workspace, **example)
+            weeks = 0 if segment.kind == SegmentKind.CLUSTER else HISTORY_WEEKS
+            for weeks_ago in range(weeks, 0, -1):
+                then = now - timedelta(weeks=weeks_ago)
+                services.segment_compute(segment=segment, as_of=then, record_at=then)
+            services.segment_compute(segment=segment, as_of=now, record_at=now)
+            segment.refresh_from_db()
+            _child_playbooks(segment)
+            created.append(segment)
     return created
 
 

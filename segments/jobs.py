@@ -4,12 +4,21 @@
 first job); the task is scheduled on commit. `run_compute` claims the job under a
 row lock, so a redelivered task never runs a finished job twice, and it always
 leaves the job finished: done with the counts, or failed with a message.
+
+A compute's follow-up, the share of revenue of what it computed, is queued the same
+way, on commit (`request_revenue_shares`); inside `revenue_shares_together` the
+requests of many computes (a cluster's children, a workspace refresh) become one task
+per workspace, so a year of revenue events is read once for all of them.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -119,3 +128,61 @@ def refresh_job(*, segment: Segment) -> SegmentComputeJob | None:
 
 def latest_job(*, segment: Segment) -> SegmentComputeJob | None:
     return SegmentComputeJob.objects.filter(segment=segment).first()
+
+
+@dataclass
+class RevenueSharesRequest:
+    """Segments of one workspace whose share of revenue is to be recorded, and the end
+    of the 365-day window: the time of the latest compute among them."""
+
+    at: datetime
+    segment_ids: set[int] = field(default_factory=set)
+
+
+# The requests gathered by the enclosing `revenue_shares_together` block, by workspace.
+_gathering: ContextVar[dict[int, RevenueSharesRequest] | None] = ContextVar(
+    "revenue_shares_gathering", default=None
+)
+
+
+def request_revenue_shares(*, segment: Segment, at: datetime) -> None:
+    """Record `segment`'s share of revenue as of `at` in a task once the transaction
+    commits (at once outside one), or with the others of the enclosing
+    `revenue_shares_together` block when it ends."""
+    gathering = _gathering.get()
+    if gathering is None:
+        _queue_revenue_shares(workspace_id=segment.workspace_id, segment_ids=[segment.pk], at=at)
+        return
+    request = gathering.setdefault(segment.workspace_id, RevenueSharesRequest(at=at))
+    request.segment_ids.add(segment.pk)
+    request.at = max(request.at, at)
+
+
+@contextmanager
+def revenue_shares_together() -> Iterator[None]:
+    """Gather the share-of-revenue requests of the computes inside into one task per
+    workspace, queued when the block ends (also when it raises: what was committed still
+    gets its share). A block inside another joins the outer one."""
+    if _gathering.get() is not None:
+        yield
+        return
+    gathered: dict[int, RevenueSharesRequest] = {}
+    token = _gathering.set(gathered)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+        for workspace_id, request in gathered.items():
+            _queue_revenue_shares(
+                workspace_id=workspace_id, segment_ids=sorted(request.segment_ids), at=request.at
+            )
+
+
+def _queue_revenue_shares(*, workspace_id: int, segment_ids: list[int], at: datetime) -> None:
+    from segments import tasks
+
+    transaction.on_commit(
+        lambda: tasks.record_revenue_shares.delay(
+            workspace_id=workspace_id, segment_ids=segment_ids, at=at.isoformat()
+        )
+    )

@@ -1,17 +1,23 @@
 """What a researcher reads next to a segment: share of people, share of revenue, stability.
 
-Each is one aggregate query in the database, run after every compute, and each
-compute leaves a snapshot row (size, entered, exited, share) for the trend line.
+Each is one aggregate query in the database. Share of people and stability are recorded
+as every compute finishes, with a snapshot row (size, entered, exited, share) for the
+trend line. Share of revenue reads a year of the workspace's revenue events, the bulk of
+a small segment's compute, so it is a follow-up: the compute marks it pending and, once
+its membership commits, the `segments.record_revenue_shares` task records it for every
+segment the compute (or a whole refresh) touched in one read (`jobs.revenue_shares_together`).
+Until then the segment keeps its last figure and the end of that figure's window.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from people.models import Event, Person
+from segments import jobs
 from segments.membership import MEMBERSHIP, MembershipDiff
 from segments.models import Segment, SegmentMembership, SegmentSnapshot
 from segments.rules.dialects import dialect_for
@@ -102,27 +108,28 @@ def stability(segment: Segment, *, now: datetime) -> float | None:
     return still / past
 
 
-_UNKNOWN = object()
+def revenue_configured(workspace: Workspace) -> bool:
+    return bool(workspace.revenue_event and workspace.revenue_property)
 
 
-def record(
-    segment: Segment, diff: MembershipDiff, *, now: datetime, revenue_share: object = _UNKNOWN
-) -> None:
-    """Store the metrics on the segment and a snapshot of this compute.
-
-    `revenue_share` may be passed in when it was computed for several segments at once
-    (`revenue_shares`), as a cluster compute does for its clusters.
-    """
+def record(segment: Segment, diff: MembershipDiff, *, now: datetime) -> None:
+    """Store the share of people and stability on the segment and a snapshot of this
+    compute, and request its share of revenue as of `now` (recorded after commit)."""
     segment.share_of_people = share_of_people(segment)
-    segment.share_of_revenue = (
-        share_of_revenue(segment, now=now) if revenue_share is _UNKNOWN else revenue_share  # type: ignore[assignment]
-    )
     segment.stability = stability(segment, now=now)
-    Segment.objects.filter(pk=segment.pk).update(
-        share_of_people=segment.share_of_people,
-        share_of_revenue=segment.share_of_revenue,
-        stability=segment.stability,
-    )
+    pending = revenue_configured(segment.workspace)
+    segment.share_of_revenue_pending = pending
+    changes: dict[str, object] = {
+        "share_of_people": segment.share_of_people,
+        "stability": segment.stability,
+        "share_of_revenue_pending": pending,
+    }
+    if not pending:
+        # Without a revenue event there is nothing to wait for: no share, at once. With
+        # one, the last figure stays (not rewritten from this possibly older instance).
+        segment.share_of_revenue = segment.share_of_revenue_at = None
+        changes |= {"share_of_revenue": None, "share_of_revenue_at": None}
+    Segment.objects.filter(pk=segment.pk).update(**changes)
     SegmentSnapshot.objects.create(
         segment=segment,
         computed_at=now,
@@ -131,3 +138,25 @@ def record(
         exited=diff.exited,
         share_of_people=segment.share_of_people,
     )
+    if pending:
+        jobs.request_revenue_shares(segment=segment, at=now)
+
+
+def record_revenue_shares(*, workspace_id: int, segment_ids: list[int], at: datetime) -> int:
+    """The follow-up of computes: record the share of revenue of the workspace's segments
+    `segment_ids` over the 365 days up to `at`, in one read of the revenue events, and
+    clear their pending mark. Segments deleted since are skipped; returns how many were
+    recorded."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    ids = list(
+        Segment.objects.filter(workspace=workspace, pk__in=segment_ids).values_list("pk", flat=True)
+    )
+    shares = revenue_shares(workspace, ids, now=at)
+    with transaction.atomic():
+        for pk, share in shares.items():
+            Segment.objects.filter(pk=pk).update(
+                share_of_revenue=share, share_of_revenue_at=at, share_of_revenue_pending=False
+            )
+    return len(ids)

@@ -36,7 +36,26 @@ class Segment(models.Model):
     is_active = models.BooleanField(default=True)
     size = models.PositiveIntegerField(default=0)
     share_of_people = models.FloatField(null=True, blank=True)
-    share_of_revenue = models.FloatField(null=True, blank=True)
+    share_of_revenue = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Members' share of the workspace's revenue (its revenue event's property) "
+        "over the 365 days up to share_of_revenue_at; null when there is none to share.",
+    )
+    # The share of revenue is recorded by a follow-up task once a compute commits (one read
+    # of a year of revenue events for every segment the compute or refresh touched): until
+    # then the last figure stays, with the end of the window it covers, marked pending.
+    share_of_revenue_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="End of the 365-day window the share of revenue covers: the time of the "
+        "compute it was recorded for; null until one is recorded.",
+    )
+    share_of_revenue_pending = models.BooleanField(
+        default=False,
+        help_text="A compute finished and its share of revenue is still being recorded; "
+        "meanwhile share_of_revenue is the figure as of share_of_revenue_at.",
+    )
     # Of the members 30 days before the last compute, the share still members.
     stability = models.FloatField(null=True, blank=True)
     # What the last compute found beyond the members, by kind: for a cluster parent the

@@ -38,7 +38,9 @@ def refresh_order(segments: list[Segment]) -> list[Segment]:
 def refresh_workspace(*, workspace_id: int) -> int:
     """Recompute every active computed segment of a workspace, each as a compute job row
     (progress and failures show on the segment list), in dependency order; returns how
-    many finished. A failing segment does not stop the others."""
+    many finished. A failing segment does not stop the others. Their shares of revenue
+    follow in one task, queued when the last compute is done (one read of the revenue
+    events for all of them)."""
     SegmentRefresh.objects.get_or_create(workspace_id=workspace_id)
     segments = list(
         Segment.objects.filter(
@@ -46,17 +48,18 @@ def refresh_workspace(*, workspace_id: int) -> int:
         ).select_related("workspace")
     )
     computed = 0
-    for segment in refresh_order(segments):
-        job = jobs.refresh_job(segment=segment)
-        if job is None:
-            continue  # a compute of it is queued or running already
-        # A definition that no longer validates (e.g. too few people to cluster) fails
-        # its own job, with the reason, and the refresh goes on.
-        finished = jobs.run_compute(job_id=job.pk)
-        if finished is not None and finished.status == JobStatus.DONE:
-            computed += 1
-        elif finished is not None:
-            logger.warning("segment %s not refreshed: %s", segment.pk, finished.error)
+    with jobs.revenue_shares_together():
+        for segment in refresh_order(segments):
+            job = jobs.refresh_job(segment=segment)
+            if job is None:
+                continue  # a compute of it is queued or running already
+            # A definition that no longer validates (e.g. too few people to cluster) fails
+            # its own job, with the reason, and the refresh goes on.
+            finished = jobs.run_compute(job_id=job.pk)
+            if finished is not None and finished.status == JobStatus.DONE:
+                computed += 1
+            elif finished is not None:
+                logger.warning("segment %s not refreshed: %s", segment.pk, finished.error)
     SegmentRefresh.objects.filter(workspace_id=workspace_id).update(
         last_run_at=timezone.now(), scheduled_until=None
     )

@@ -21,6 +21,8 @@ class SegmentSerializer(serializers.ModelSerializer[Segment]):
             "size",
             "share_of_people",
             "share_of_revenue",
+            "share_of_revenue_at",
+            "share_of_revenue_pending",
             "stability",
             "computed_at",
             "is_active",

@@ -178,7 +178,11 @@ def segment_compute(
     progress: Progress = no_progress,
 ) -> MembershipDiff:
     """Recompute membership now (or as of `as_of`), recording who entered and exited,
-    then the segment's shares, stability and a size snapshot.
+    then the segment's share of people, stability and a size snapshot.
+
+    The share of revenue (of the segment and, for clusters, of every cluster) is a
+    follow-up: one task queued once the membership commits, over the 365 days up to the
+    same "now" (`metrics.record_revenue_shares`).
 
     `record_at` is when the compute counts as having happened (entered/exited times,
     the snapshot); it defaults to now. Only a history backfill (the demo) sets it.
@@ -188,14 +192,17 @@ def segment_compute(
     if set_based:
         # Their SQL is planned from statistics that a bulk load leaves stale.
         planner_stats.analyze_if_stale()
-    progress(10, "Finding the members")
-    diff = _compute_members(segment=segment, as_of=as_of, at=record_at, progress=progress)
-    progress(95, "Recording size, shares and stability")
-    if set_based:
-        # The metrics join the memberships, which this compute may just have filled.
-        planner_stats.analyze_if_stale([SegmentMembership._meta.db_table])
-    segment.refresh_from_db()
-    metrics.record(segment, diff, now=record_at or as_of or segment.computed_at or timezone.now())
+    with jobs.revenue_shares_together():
+        progress(10, "Finding the members")
+        diff = _compute_members(segment=segment, as_of=as_of, at=record_at, progress=progress)
+        progress(95, "Recording size, share of people and stability")
+        if set_based:
+            # Stability and the share of revenue join the memberships, which this
+            # compute may just have filled.
+            planner_stats.analyze_if_stale([SegmentMembership._meta.db_table])
+        segment.refresh_from_db()
+        now = record_at or as_of or segment.computed_at or timezone.now()
+        metrics.record(segment, diff, now=now)
     return diff
 
 

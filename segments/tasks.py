@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from datetime import datetime
 
-from segments import jobs, refresh, services
+from celery import shared_task
+from django.db import OperationalError
+
+from segments import jobs, metrics, refresh, services
 
 
 @shared_task(
@@ -32,3 +35,19 @@ def prune_inbound_deliveries() -> int:
 def run_compute_job(*, job_id: int) -> str | None:
     job = jobs.run_compute(job_id=job_id)
     return None if job is None else str(job.status)
+
+
+@shared_task(
+    name="segments.record_revenue_shares",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=600,
+    soft_time_limit=570,
+)
+def record_revenue_shares(*, workspace_id: int, segment_ids: list[int], at: str) -> int:
+    """After computes commit: their segments' share of revenue up to `at` (ISO 8601)."""
+    return metrics.record_revenue_shares(
+        workspace_id=workspace_id, segment_ids=segment_ids, at=datetime.fromisoformat(at)
+    )

@@ -577,12 +577,16 @@ def _job_context(segment: Segment) -> dict[str, Any]:
 
 @member_required()
 def segment_compute_status(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
-    """The job line, polled by htmx while a job is unfinished; reloads the page when done."""
+    """The job line, polled by htmx while a job is unfinished, and after it while the
+    share of revenue (a follow-up task) is being recorded (`share=pending`); reloads the
+    page when the job is done, then again when the share is in."""
     segment = _segment_or_404(request, segment_id)
     context = _job_context(segment)
     response = render(request, "segments/_compute_job.html", context)
     job = context["job"]
-    if request.headers.get("HX-Request") and (job is None or job.is_finished):
+    finished = job is None or job.is_finished
+    awaiting_share = request.GET.get("share") == "pending" and segment.share_of_revenue_pending
+    if request.headers.get("HX-Request") and finished and not awaiting_share:
         response["HX-Refresh"] = "true"  # fresh size, shares and members
     return response
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import numpy as np
 import pytest
 
 from people.models import Event, Person
-from segments import services
+from segments import services, tasks
 from segments.clusters import Feature, fill_undefined
 from segments.models import Segment, SegmentMembership
 from tests.factories import WorkspaceFactory
@@ -81,6 +82,48 @@ def test_planted_groups_become_named_child_segments(workspace):
     assert exporters.name == "Heavy Report Exported, rare Logged In"
     assert exporters.definition["profile"]["size"] == 60
     assert exporters.definition["profile"]["z_scores"]["Report Exported"] > 0.7
+
+
+def test_each_cluster_gets_its_share_of_revenue_in_the_parent_s_one_follow_up(
+    workspace, django_capture_on_commit_callbacks
+):
+    people = dict(Person.objects.filter(workspace=workspace).values_list("user_id", "id"))
+    Event.objects.bulk_create(
+        Event(
+            workspace=workspace,
+            person_id=people[user_id],
+            name="Order Completed",
+            properties={"amount": amount},
+            timestamp=AS_OF - timedelta(days=40),
+            message_id=f"order-{user_id}",
+        )
+        for user_id, amount in (("exp0", 200), ("exp1", 100), ("day0", 100), ("idle", 100))
+    )
+    parent = services.segment_create(
+        workspace=workspace, name="Usage clusters", kind="cluster", definition=DEFINITION
+    )
+    with (
+        mock.patch.object(
+            tasks.record_revenue_shares, "delay", wraps=tasks.record_revenue_shares.delay
+        ) as follow_up,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.segment_compute(segment=parent, as_of=AS_OF)
+    children = sorted(parent.children.all(), key=lambda c: -c.size)
+    follow_up.assert_called_once_with(
+        workspace_id=workspace.pk,
+        segment_ids=sorted([parent.pk, *(c.pk for c in children)]),
+        at=AS_OF.isoformat(),
+    )
+    parent.refresh_from_db()
+    exporters, daily = children
+    # "idle" has no feature events: unclustered, but its order is in the total.
+    assert parent.share_of_revenue == pytest.approx(400 / 500)
+    assert exporters.share_of_revenue == pytest.approx(300 / 500)
+    assert daily.share_of_revenue == pytest.approx(100 / 500)
+    assert {(s.share_of_revenue_at, s.share_of_revenue_pending) for s in (parent, *children)} == {
+        (AS_OF, False)
+    }
 
 
 def test_recompute_keeps_an_edited_name_and_membership_is_stable(workspace):

@@ -9,8 +9,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from config.celery import app
 from people.models import Event, Person
-from segments import refresh, services
+from segments import refresh, services, tasks
 from segments.models import Segment, SegmentComputeJob, SegmentRefresh
 from segments.tasks import refresh_workspace as refresh_task
 from tests.factories import WorkspaceFactory
@@ -73,6 +74,40 @@ def test_refresh_skips_static_external_and_inactive_and_survives_bad_segments(db
     assert SegmentRefresh.objects.get(workspace=workspace).last_run_at is not None
 
 
+def test_a_refresh_queues_one_revenue_share_task_for_all_its_segments(
+    db, django_capture_on_commit_callbacks
+):
+    workspace = WorkspaceFactory()
+    seed(workspace)
+    computed = [
+        services.segment_create(
+            workspace=workspace, name=name, kind="rule", definition={"event": "Signed Up"}
+        )
+        for name in ("One", "Two", "Three")
+    ]
+    with (
+        mock.patch.object(tasks.record_revenue_shares, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert refresh.refresh_workspace(workspace_id=workspace.pk) == 3
+    # One task, one read of the revenue events, for the three; the 365-day window ends
+    # with the last of their computes.
+    delay.assert_called_once()
+    last_compute = max(
+        Segment.objects.filter(workspace=workspace).values_list("computed_at", flat=True)
+    )
+    assert delay.call_args.kwargs == {
+        "workspace_id": workspace.pk,
+        "segment_ids": sorted(s.pk for s in computed),
+        "at": last_compute.isoformat(),
+    }
+    assert set(
+        Segment.objects.filter(workspace=workspace).values_list(
+            "share_of_revenue_pending", flat=True
+        )
+    ) == {True}
+
+
 def test_due_workspaces_follow_their_interval(db):
     now = timezone.now()
     fast, slow, empty = (WorkspaceFactory(segment_refresh_minutes=m) for m in (10, 120, 10))
@@ -128,6 +163,43 @@ def test_refresh_task_runs_on_a_redis_worker_as_job_rows():
     assert segment.size == 1 and segment.computed_at is not None
     job = SegmentComputeJob.objects.get(segment=segment)
     assert (job.status, job.progress, job.size) == ("done", 100, 1)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_share_of_revenue_follows_a_refresh_on_the_segments_queue():
+    workspace = WorkspaceFactory()
+    seed(workspace)
+    people = dict(Person.objects.filter(workspace=workspace).values_list("user_id", "id"))
+    Event.objects.bulk_create(
+        Event(
+            workspace=workspace,
+            person_id=people[user_id],
+            name="Order Completed",
+            properties={"amount": amount},
+            timestamp=timezone.now() - timedelta(days=2),
+            message_id=f"order-{user_id}",
+        )
+        for user_id, amount in (("a", 50), ("b", 150))
+    )
+    segment = services.segment_create(
+        workspace=workspace, name="Signed up", kind="rule", definition={"event": "Signed Up"}
+    )
+    assert app.amqp.router.route({}, "segments.record_revenue_shares")["queue"].name == "segments"
+    with redis_worker(queues="segments"):
+        refresh_task.delay(workspace_id=workspace.pk)
+        deadline = time.monotonic() + 20
+        while (
+            time.monotonic() < deadline
+            and not Segment.objects.filter(
+                pk=segment.pk, share_of_revenue_at__isnull=False, share_of_revenue_pending=False
+            ).exists()
+        ):
+            time.sleep(0.1)
+    segment.refresh_from_db()
+    assert segment.size == 1 and segment.share_of_revenue == pytest.approx(50 / 200)
+    assert segment.share_of_revenue_at == segment.computed_at
+    assert segment.share_of_revenue_pending is False
 
 
 def test_ingestion_requests_a_refresh_once_per_minute(

@@ -75,6 +75,47 @@ def test_create_compute_and_list_members(api, data):
     assert detail["size"] == 2 and detail["share_of_people"] == pytest.approx(2 / 3)
 
 
+def test_the_share_of_revenue_reads_pending_until_its_follow_up_records_it(
+    api, data, django_capture_on_commit_callbacks
+):
+    Event.objects.create(
+        workspace=data["a"].workspace,
+        person=data["a"],
+        name="Order Completed",
+        properties={"amount": 30},
+        timestamp=T - timedelta(days=3),
+        message_id="order-a",
+    )
+    Event.objects.create(
+        workspace=data["b"].workspace,
+        person=data["b"],
+        name="Order Completed",
+        properties={"amount": 90},
+        timestamp=T - timedelta(days=3),
+        message_id="order-b",
+    )
+    url = f"/api/v1/segments/{create(api).json()['id']}/"
+    with django_capture_on_commit_callbacks() as queued:
+        api.post(url + "compute", {"as_of": AS_OF}, format="json")
+    pending = api.get(url).json()
+    assert pending["size"] == 2
+    assert (
+        pending["share_of_revenue"],
+        pending["share_of_revenue_at"],
+        pending["share_of_revenue_pending"],
+    ) == (None, None, True)
+
+    for callback in queued:
+        callback()  # the follow-up task (eager in tests)
+
+    recorded = api.get(url).json()
+    assert recorded["share_of_revenue"] == pytest.approx(30 / 120)
+    assert (recorded["share_of_revenue_at"], recorded["share_of_revenue_pending"]) == (
+        AS_OF,
+        False,
+    )
+
+
 def test_preview_saves_nothing(api, data):
     response = api.post(
         "/api/v1/segments/preview",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 
 from people.models import Event, Person
-from segments import services
+from segments import services, tasks
 from segments.models import Segment, SegmentMembership
 from tests.factories import WorkspaceFactory
 from workspaces.services import ServiceError
@@ -175,7 +176,17 @@ def test_segment_save_queues_a_compute_job_for_computed_kinds_only(
         )
     assert saved.job is not None and saved.job.status == "queued"
     assert listed.job is None and listed.segment.computed_at is not None
-    assert len(queued) == 1
+    # The rule's compute job, and the follow-up recording the list's share of revenue.
+    with (
+        mock.patch.object(tasks.run_compute_job, "delay") as job,
+        mock.patch.object(tasks.record_revenue_shares, "delay") as shares,
+    ):
+        for callback in queued:
+            callback()
+    assert len(queued) == 2
+    job.assert_called_once_with(job_id=saved.job.pk)
+    shares.assert_called_once()
+    assert shares.call_args.kwargs["segment_ids"] == [listed.segment.pk]
     again = services.segment_save(
         workspace=workspace,
         segment=saved.segment,

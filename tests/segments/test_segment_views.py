@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -446,6 +447,67 @@ def test_recompute_is_queued_then_shows_entered_and_exited(
         "2 members, 1 entered, 0 exited."
         in browser.get(response.request["PATH_INFO"]).content.decode()
     )
+
+
+def share_cell(body: str, segment: Segment) -> str:
+    """The share-of-revenue cell of `segment`'s row in the list, as text."""
+    row = body.split(f'data-segment="{segment.pk}"', 1)[1]
+    cell = row.split('data-testid="share-of-revenue">', 1)[1].split("</td>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", "", cell).split())
+
+
+def test_a_share_of_revenue_being_recorded_says_so_on_the_list_and_page(browser, workspace):
+    now = timezone.now()
+    first, again, done = (
+        SegmentFactory(workspace=workspace, name=name) for name in ("First", "Again", "Done")
+    )
+    Segment.objects.filter(pk=first.pk).update(computed_at=now, share_of_revenue_pending=True)
+    Segment.objects.filter(pk=again.pk).update(
+        computed_at=now,
+        share_of_revenue=0.25,
+        share_of_revenue_at=now - timedelta(hours=2),
+        share_of_revenue_pending=True,
+    )
+    Segment.objects.filter(pk=done.pk).update(
+        computed_at=now, share_of_revenue=0.5, share_of_revenue_at=now
+    )
+
+    body = browser.get(LIST).content.decode()
+
+    assert share_cell(body, first) == "computing…"
+    assert share_cell(body, again) == "25.0% updating…"
+    assert share_cell(body, done) == "50.0%"
+    page = browser.get(reverse("segments:detail", args=[again.pk])).content.decode()
+    assert '25.0%</span> <span class="muted" data-testid="share-of-revenue-pending">as of' in page
+    assert "2\xa0hours ago</time>, updating…" in page
+
+
+def test_the_page_reloads_when_the_job_is_done_then_when_its_share_of_revenue_is_in(
+    browser, workspace
+):
+    segment = SegmentFactory(workspace=workspace, name="S")
+    Segment.objects.filter(pk=segment.pk).update(
+        computed_at=timezone.now(), share_of_revenue_pending=True
+    )
+    SegmentComputeJob.objects.create(
+        segment=segment, status="done", finished_at=timezone.now(), size=0, entered=0, exited=0
+    )
+    status = reverse("segments:compute-status", args=[segment.pk])
+
+    # The page that followed the running job reloads for the new size and members...
+    assert browser.get(status, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    page = browser.get(reverse("segments:detail", args=[segment.pk])).content.decode()
+    assert f'hx-get="{status}?share=pending"' in page
+    assert "Recording the share of revenue…" in page
+    # ...then follows the share of revenue, and reloads once it is recorded.
+    waiting = browser.get(status + "?share=pending", HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in waiting and "?share=pending" in waiting.content.decode()
+    Segment.objects.filter(pk=segment.pk).update(
+        share_of_revenue=0.1, share_of_revenue_at=timezone.now(), share_of_revenue_pending=False
+    )
+    recorded = browser.get(status + "?share=pending", HTTP_HX_REQUEST="true")
+    assert recorded["HX-Refresh"] == "true"
+    assert "hx-get" not in recorded.content.decode()
 
 
 def test_a_failing_compute_is_reported(browser, workspace, django_capture_on_commit_callbacks):
