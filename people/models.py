@@ -74,9 +74,11 @@ class Account(models.Model):
 class Person(models.Model):
     """Someone whose behavior is recorded; known by `user_id` or only by anonymous ids."""
 
-    # Indexed by person_ws_last_seen. No index on workspace alone: on a workspace the
-    # table statistics have not seen yet, the planner would find each userId through
-    # it (filtering the whole workspace) instead of through uniq_person_user_id.
+    # Indexed by uniq_person_workspace_id, which leads with it. No index on workspace
+    # alone: on a workspace the table statistics have not seen yet, the planner would
+    # find each userId through it (filtering the whole workspace) instead of through
+    # uniq_person_user_id. first_seen and last_seen are in no index, so that widening
+    # them (every batch that moves a range) is a heap-only update (migration 0005).
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="people", db_index=False
     )
@@ -100,7 +102,6 @@ class Person(models.Model):
             # The target of an event's (workspace, person) constraint on PostgreSQL.
             models.UniqueConstraint(fields=["workspace", "id"], name="uniq_person_workspace_id"),
         ]
-        indexes = [models.Index(fields=["workspace", "last_seen"], name="person_ws_last_seen")]
         ordering = ["-last_seen", "-id"]
 
     def __str__(self) -> str:

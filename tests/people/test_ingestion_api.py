@@ -699,6 +699,37 @@ def test_a_batch_widens_the_seen_range_of_people_it_finds_in_the_same_write(clie
     assert _row_version("u_2") == before
 
 
+def _person_updates() -> tuple[int, int]:
+    """Rows of segments_person updated in this transaction, and how many of them heap-only."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated('segments_person'::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated('segments_person'::regclass)"
+        )
+        return cursor.fetchone()
+
+
+def test_widening_a_seen_range_is_a_heap_only_update(client):
+    """No index holds first_seen or last_seen and pages keep room, so the row rewrite
+    of every batch that moves a range adds no index entry (migration 0005)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("heap-only updates are PostgreSQL's")
+    post_batch(client, [track("m-1", timestamp="2026-11-05T00:00:00Z")])
+    updated, heap_only = _person_updates()
+    post_batch(client, [track("m-2", timestamp="2026-11-09T00:00:00Z")])
+    assert _person_updates() == (updated + 1, heap_only + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'segments_person'")
+        assert cursor.fetchone()[0] == ["fillfactor=80"]
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'segments_person'")
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert definitions and not [d for d in definitions if "seen" in d], definitions
+
+
 def _row_version(user_id: str) -> object:
     """PostgreSQL: the tuple's ctid changes on any UPDATE; SQLite: the row as a whole."""
     from django.db import connection
