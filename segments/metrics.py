@@ -34,9 +34,8 @@ def share_of_people(segment: Segment) -> float | None:
     return segment.size / people if people else None
 
 
-def share_of_revenue(segment: Segment, *, now: datetime) -> float | None:
-    """Members' share of the revenue event's property summed over the last 365 days."""
-    return revenue_shares(segment.workspace, [segment.pk], now=now)[segment.pk]
+def revenue_configured(workspace: Workspace) -> bool:
+    return bool(workspace.revenue_event and workspace.revenue_property)
 
 
 def revenue_shares(
@@ -45,7 +44,7 @@ def revenue_shares(
     """The share of revenue of several segments of one workspace: one read of the revenue
     events for the total and every segment's members grouped, not one per segment."""
     shares: dict[int, float | None] = dict.fromkeys(segment_ids)
-    if not segment_ids or not workspace.revenue_event or not workspace.revenue_property:
+    if not segment_ids or not revenue_configured(workspace):
         return shares
     dialect = dialect_for(connection)
     dialect.prepare()
@@ -106,10 +105,6 @@ def stability(segment: Segment, *, now: datetime) -> float | None:
         segment=segment, exited_at__isnull=True, person_id__in=stays.values("person_id")
     ).count()
     return still / past
-
-
-def revenue_configured(workspace: Workspace) -> bool:
-    return bool(workspace.revenue_event and workspace.revenue_property)
 
 
 def record(segment: Segment, diff: MembershipDiff, *, now: datetime) -> None:
